@@ -1,0 +1,55 @@
+package flatlm.cli;
+
+import flatlm.util.BadInputException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+
+/** The {@code flatlm} command line. */
+@Command(name = "flatlm", mixinStandardHelpOptions = true, version = "flatlm 0.1.0",
+    description = "Languages with exact masked-LM conditionals, pre-training to saturation, "
+        + "downstream transfer and flatness (Liu et al., ICML 2023, at laptop scale).",
+    subcommands = {LangCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    /** Exit code for bad input (malformed file, bad option value). */
+    public static final int EXIT_BAD_INPUT = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd));
+        return cli.execute(args);
+    }
+
+    private static int handle(Exception ex, CommandLine cmd) {
+        Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
+        String message;
+        int code = EXIT_BAD_INPUT;
+        if (t instanceof BadInputException) {
+            message = t.getMessage();
+        } else if (t instanceof NoSuchFileException nf) {
+            message = "no such file: " + nf.getFile();
+        } else if (t instanceof AccessDeniedException ad) {
+            message = "permission denied: " + ad.getFile();
+        } else if (t instanceof FileSystemException fs) {
+            message = fs.getFile() + ": " + fs.getReason();
+        } else if (t instanceof IOException io) {
+            message = "I/O error: " + io.getMessage();
+        } else {
+            message = "internal error: " + t;
+            code = 1;
+            if (System.getenv("FLATLM_DEBUG") != null) t.printStackTrace();
+        }
+        cmd.getErr().println("flatlm: error: " + message);
+        return code;
+    }
+}

@@ -1,0 +1,51 @@
+package flatlm.lang;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+
+/**
+ * A language whose masked-LM conditionals are known exactly (SPEC.md section 1).
+ * Experiments use this interface without knowing which language is behind it.
+ * Words are ids {@code 0..vocabulary().size()-1}; special tokens belong to models, not languages.
+ */
+public interface Language {
+    /** Kind of language: "pcfg", "hmm", "dyck". */
+    String kind();
+
+    Vocabulary vocabulary();
+
+    /** Longest sentence this language can produce. */
+    int maxLength();
+
+    /** Draws one sentence with its latent structure. */
+    Sentence sample(RandomGenerator rng);
+
+    default List<Sentence> sample(int n, RandomGenerator rng) {
+        List<Sentence> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(sample(rng));
+        return out;
+    }
+
+    /**
+     * Exact MLM conditionals for every position in one pass:
+     * {@code result[i][v] = p*(x_i = v | x_-i, n)} where n is the sentence length.
+     * Each row sums to 1. Throws {@link IllegalArgumentException} if the sentence has
+     * probability zero under the language.
+     */
+    double[][] conditionals(int[] words);
+
+    /** Downstream tasks defined on this language (names like "hmm:6", "pcfg:A", "dyck"). */
+    List<DownstreamTask> tasks();
+
+    default DownstreamTask task(String name) {
+        for (DownstreamTask t : tasks()) if (t.name().equals(name)) return t;
+        throw new IllegalArgumentException("unknown task '" + name + "' for " + kind()
+            + " (known: " + tasks().stream().map(DownstreamTask::name).toList() + ")");
+    }
+
+    /** Writes the language's definition (rules, matrices) into {@code dir}, so it can be reloaded. */
+    void writeDefinition(Path dir) throws IOException;
+}
