@@ -5,6 +5,6 @@ import picocli.CommandLine.Command;
 /** {@code flatlm lang ...}: languages with exact MLM conditionals. */
 @Command(name = "lang", mixinStandardHelpOptions = true,
     description = "Languages with exact masked-LM conditionals: statistics, conditionals, corpus files.",
-    subcommands = {})
+    subcommands = {LangStatsCommand.class, LangConditionalsCommand.class, LangGenerateCommand.class})
 public final class LangCommand {
 }

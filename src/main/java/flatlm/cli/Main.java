@@ -27,6 +27,12 @@ public final class Main {
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd));
+        cli.setParameterExceptionHandler((ex, argv) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("flatlm: error: " + ex.getMessage().lines().findFirst().orElse("")
+                + " (see '" + cmd.getCommandSpec().qualifiedName() + " --help')");
+            return EXIT_BAD_INPUT;
+        });
         return cli.execute(args);
     }
 

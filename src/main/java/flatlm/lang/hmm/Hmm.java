@@ -4,32 +4,455 @@ import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.lang.Sentence;
 import flatlm.lang.Vocabulary;
+import flatlm.util.BadInputException;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
-/** STUB (contract for the HMM work; to be replaced by the real implementation). */
+/**
+ * A hidden Markov model with fixed-length sentences and exact MLM conditionals by
+ * forward–backward (SPEC.md section 1).
+ *
+ * <p><b>Random block-diagonal construction</b> ({@link #random}): states {@code 0..S-1} and words
+ * {@code 0..V-1} are each split into K contiguous blocks as evenly as possible (block b holds
+ * {@code [b·S/K, (b+1)·S/K)}, integer division). A state's transition row is Dirichlet(α) over
+ * the states of its own block, its emission row Dirichlet(α) over the words of its block.
+ * With leakage ε &gt; 0 every row becomes (1−ε)·(block row) + ε·Dirichlet(α over all states,
+ * resp. all words), so every block can reach every other. The initial distribution is uniform.
+ *
+ * <p>Words are named {@code "w0".."w{V-1}"}. Sentences have exactly {@code config.length()} words.
+ *
+ * <p>Downstream task {@code "hmm:k"} classifies the hidden state at <b>0-based</b> position k
+ * (the paper's task-6 and task-10 are {@code "hmm:6"} and {@code "hmm:10"}).
+ *
+ * <p>The sums of forward–backward skip the zeros of the matrices: each row stores the range of
+ * its non-zero entries and each word the range of states that can emit it, so a block-diagonal
+ * HMM costs O(n·(S·S/K + S·V/K)) per sentence. Any stochastic matrices are handled correctly.
+ */
 public final class Hmm implements Language {
-    /** The random block-diagonal construction's parameters. */
+    /**
+     * The random block-diagonal construction's parameters: number of hidden states, words,
+     * blocks K, sentence length, Dirichlet concentration α, and leakage ε between blocks.
+     * Validated on construction (BadInputException naming the field).
+     */
     public record Config(int states, int words, int blocks, int length, double alpha, double leakage) {
+        public Config {
+            if (blocks < 1) throw new BadInputException("hmm config: blocks must be >= 1, got " + blocks);
+            if (states < blocks) {
+                throw new BadInputException("hmm config: states must be >= blocks, got states=" + states
+                    + " blocks=" + blocks);
+            }
+            if (words < blocks) {
+                throw new BadInputException("hmm config: words must be >= blocks, got words=" + words
+                    + " blocks=" + blocks);
+            }
+            if (length < 1) throw new BadInputException("hmm config: length must be >= 1, got " + length);
+            if (!(alpha > 0) || Double.isInfinite(alpha)) {
+                throw new BadInputException("hmm config: alpha must be positive and finite, got " + alpha);
+            }
+            if (!(leakage >= 0 && leakage <= 1)) {
+                throw new BadInputException("hmm config: leakage must be in [0, 1], got " + leakage);
+            }
+        }
+
         public static Config defaults() { return new Config(100, 200, 10, 16, 0.2, 0.0); }
     }
 
-    public static Hmm random(Config config, long seed) {
-        throw new UnsupportedOperationException("stub");
+    private final Config config;
+    private final Long seed; // null when unknown (a definition written without one)
+    private final int S;
+    private final int V;
+    private final double[] initial;
+    private final double[][] trans; // [s][t] = P(s_{i+1} = t | s_i = s)
+    private final double[][] emit;  // [s][v] = P(x_i = v | s_i = s)
+    private final int initLo, initHi;          // non-zero range of the initial distribution
+    private final int[] tLo, tHi, eLo, eHi;    // non-zero range of each transition/emission row
+    private final int[] cLo, cHi;              // per word: range of states s with emit[s][v] > 0
+    private final Vocabulary vocabulary;
+    private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
+
+    /**
+     * An HMM with the given matrices (copied). The matrices are validated (shapes, rows
+     * non-negative and summing to 1 within 1e-9) with BadInputException naming matrix and row.
+     */
+    public Hmm(Config config, double[] initial, double[][] transition, double[][] emission, OptionalLong seed) {
+        HmmDefinition.validate("hmm", config, initial, transition, emission);
+        this.config = config;
+        this.seed = seed.isPresent() ? seed.getAsLong() : null;
+        this.S = config.states();
+        this.V = config.words();
+        this.initial = initial.clone();
+        this.trans = deepCopy(transition);
+        this.emit = deepCopy(emission);
+        int[] r = support(this.initial);
+        initLo = r[0];
+        initHi = r[1];
+        tLo = new int[S]; tHi = new int[S]; eLo = new int[S]; eHi = new int[S];
+        for (int s = 0; s < S; s++) {
+            r = support(trans[s]); tLo[s] = r[0]; tHi[s] = r[1];
+            r = support(emit[s]); eLo[s] = r[0]; eHi[s] = r[1];
+        }
+        cLo = new int[V]; cHi = new int[V];
+        for (int v = 0; v < V; v++) {
+            int lo = S, hi = 0;
+            for (int s = 0; s < S; s++) {
+                if (emit[s][v] > 0) { lo = Math.min(lo, s); hi = s + 1; }
+            }
+            cLo[v] = lo; cHi[v] = Math.max(lo, hi);
+        }
+        List<String> names = new ArrayList<>(V);
+        for (int v = 0; v < V; v++) names.add("w" + v);
+        this.vocabulary = new Vocabulary(names);
     }
 
-    public static Hmm loadDefinition(Path dir) throws IOException {
-        throw new UnsupportedOperationException("stub");
+    /** The random block-diagonal HMM of {@code config} (see class comment); same seed, same HMM. */
+    public static Hmm random(Config config, long seed) {
+        RandomGenerator rng = new SplittableRandom(seed);
+        int S = config.states(), V = config.words(), K = config.blocks();
+        double eps = config.leakage();
+        double[] initial = new double[S];
+        Arrays.fill(initial, 1.0 / S);
+        double[][] trans = new double[S][];
+        double[][] emit = new double[S][];
+        for (int s = 0; s < S; s++) {
+            int b = blockOf(s, S, K);
+            trans[s] = blockRow(config.alpha(), S, blockStart(b, S, K), blockStart(b + 1, S, K), eps, rng);
+            emit[s] = blockRow(config.alpha(), V, blockStart(b, V, K), blockStart(b + 1, V, K), eps, rng);
+        }
+        return new Hmm(config, initial, trans, emit, OptionalLong.of(seed));
     }
+
+    /** Reads {@code language.json} written by {@link #writeDefinition}; BadInputException on bad content. */
+    public static Hmm loadDefinition(Path dir) throws IOException {
+        return HmmDefinition.read(dir);
+    }
+
+    /** First index of block b when n items are split into K contiguous blocks: ⌊b·n/K⌋. */
+    public static int blockStart(int b, int n, int K) {
+        return (int) ((long) b * n / K);
+    }
+
+    /** The block of item i among n items split into K blocks: the largest b with ⌊b·n/K⌋ ≤ i, ⌊((i+1)·K − 1)/n⌋. */
+    public static int blockOf(int i, int n, int K) {
+        return (int) (((long) (i + 1) * K - 1) / n);
+    }
+
+    /** (1−ε)·Dirichlet(α over [lo,hi)) + ε·Dirichlet(α over all n); the second draw only when ε &gt; 0. */
+    private static double[] blockRow(double alpha, int n, int lo, int hi, double eps, RandomGenerator rng) {
+        double[] row = new double[n];
+        double[] block = Dirichlet.sample(alpha, hi - lo, rng);
+        for (int j = lo; j < hi; j++) row[j] = (1 - eps) * block[j - lo];
+        if (eps > 0) {
+            double[] all = Dirichlet.sample(alpha, n, rng);
+            for (int j = 0; j < n; j++) row[j] += eps * all[j];
+        }
+        return row;
+    }
+
+    // ---------------------------------------------------------------- accessors
+
+    public Config config() { return config; }
+
+    /** The seed of {@link #random}, if known. */
+    public OptionalLong seed() { return seed == null ? OptionalLong.empty() : OptionalLong.of(seed); }
+
+    public int numStates() { return S; }
+
+    public double[] initial() { return initial.clone(); }
+
+    /** Copy of the transition matrix: {@code [s][t] = P(s_{i+1}=t | s_i=s)}. */
+    public double[][] transition() { return deepCopy(trans); }
+
+    /** Copy of the emission matrix: {@code [s][v] = P(x_i=v | s_i=s)}. */
+    public double[][] emission() { return deepCopy(emit); }
 
     @Override public String kind() { return "hmm"; }
-    @Override public Vocabulary vocabulary() { throw new UnsupportedOperationException("stub"); }
-    @Override public int maxLength() { throw new UnsupportedOperationException("stub"); }
-    @Override public Sentence sample(RandomGenerator rng) { throw new UnsupportedOperationException("stub"); }
-    @Override public double[][] conditionals(int[] words) { throw new UnsupportedOperationException("stub"); }
-    @Override public List<DownstreamTask> tasks() { throw new UnsupportedOperationException("stub"); }
-    @Override public void writeDefinition(Path dir) throws IOException { throw new UnsupportedOperationException("stub"); }
+
+    @Override public Vocabulary vocabulary() { return vocabulary; }
+
+    @Override public int maxLength() { return config.length(); }
+
+    // ---------------------------------------------------------------- sampling
+
+    /** s_0 ~ initial, x_i ~ emission[s_i], s_{i+1} ~ transition[s_i]; sentence of config.length() words. */
+    @Override
+    public Sentence sample(RandomGenerator rng) {
+        int n = config.length();
+        int[] words = new int[n];
+        int[] states = new int[n];
+        int s = draw(initial, initLo, initHi, rng);
+        for (int i = 0; i < n; i++) {
+            if (i > 0) s = draw(trans[states[i - 1]], tLo[states[i - 1]], tHi[states[i - 1]], rng);
+            states[i] = s;
+            words[i] = draw(emit[s], eLo[s], eHi[s], rng);
+        }
+        return new Sentence(words, states, null);
+    }
+
+    /** Inverse-CDF draw from p restricted to its non-zero range [lo, hi). */
+    private static int draw(double[] p, int lo, int hi, RandomGenerator rng) {
+        double u = rng.nextDouble();
+        int last = lo;
+        for (int j = lo; j < hi; j++) {
+            if (p[j] > 0) {
+                last = j;
+                u -= p[j];
+                if (u < 0) return j;
+            }
+        }
+        return last; // rounding: u left ≥ 0 after the whole row
+    }
+
+    // ---------------------------------------------------------------- forward–backward
+
+    /**
+     * Exact MLM conditionals: p*(x_i=v | x_-i) ∝ Σ_s P(s_i=s | x_&lt;i) E[s,v] β_i(s),
+     * β_i(s) = P(x_&gt;i | s_i=s). One scaled forward–backward pass, thread-safe.
+     */
+    @Override
+    public double[][] conditionals(int[] words) {
+        int n = words.length;
+        Work w = forwardBackward(words);
+        double[][] out = new double[n][V];
+        for (int i = 0; i < n; i++) {
+            double[] row = out[i];
+            int base = i * S;
+            int lo = Math.max(w.pLo[i], w.bLo[i]), hi = Math.min(w.pHi[i], w.bHi[i]);
+            int vlo = V, vhi = 0;
+            for (int s = lo; s < hi; s++) {
+                double ws = w.pred[base + s] * w.beta[base + s];
+                if (ws == 0) continue;
+                double[] e = emit[s];
+                int a = eLo[s], b = eHi[s];
+                for (int v = a; v < b; v++) row[v] += ws * e[v];
+                if (a < vlo) vlo = a;
+                if (b > vhi) vhi = b;
+            }
+            double z = 0;
+            for (int v = vlo; v < vhi; v++) z += row[v];
+            double inv = 1.0 / z;
+            for (int v = vlo; v < vhi; v++) row[v] *= inv;
+        }
+        return out;
+    }
+
+    /**
+     * Posterior of the hidden states given the whole sentence:
+     * {@code [i][s] = P(s_i=s | x) ∝ P(s_i=s | x_<i) E[s,x_i] β_i(s)}.
+     */
+    public double[][] posteriorStates(int[] words) {
+        int n = words.length;
+        Work w = forwardBackward(words);
+        double[][] out = new double[n][S];
+        for (int i = 0; i < n; i++) {
+            int base = i * S, x = words[i];
+            int lo = Math.max(Math.max(w.pLo[i], w.bLo[i]), cLo[x]);
+            int hi = Math.min(Math.min(w.pHi[i], w.bHi[i]), cHi[x]);
+            double z = 0;
+            for (int s = lo; s < hi; s++) {
+                double p = w.pred[base + s] * emit[s][x] * w.beta[base + s];
+                out[i][s] = p;
+                z += p;
+            }
+            for (int s = lo; s < hi; s++) out[i][s] /= z;
+        }
+        return out;
+    }
+
+    /** log P(x) = Σ_i log c_i with c_i = P(x_i | x_&lt;i), the forward normalisers; −∞ if impossible. */
+    public double logProbability(int[] words) {
+        checkWords(words);
+        Work w = work.get();
+        w.ensure(words.length, S);
+        return forward(words, w) >= 0 ? Double.NEGATIVE_INFINITY : w.logProb;
+    }
+
+    /** P(x) = exp(log P(x)); 0 for an impossible sentence (and, for long sentences, possibly by underflow). */
+    public double probability(int[] words) {
+        return Math.exp(logProbability(words));
+    }
+
+    /** Forward then backward pass into the thread's workspace; IllegalArgumentException if P(x) = 0. */
+    private Work forwardBackward(int[] words) {
+        checkWords(words);
+        Work w = work.get();
+        w.ensure(words.length, S);
+        int bad = forward(words, w);
+        if (bad >= 0) {
+            throw new IllegalArgumentException("sentence has probability zero under this HMM (word "
+                + vocabulary.word(words[bad]) + " at position " + bad + " is impossible after the words before it)");
+        }
+        backward(words, w);
+        return w;
+    }
+
+    private void checkWords(int[] words) {
+        int n = words.length;
+        if (n != config.length()) {
+            throw new IllegalArgumentException("sentence has probability zero: length " + n
+                + ", this HMM's sentences have length " + config.length());
+        }
+        for (int i = 0; i < n; i++) {
+            if (words[i] < 0 || words[i] >= V) {
+                throw new IllegalArgumentException("word id " + words[i] + " at position " + i
+                    + " out of range 0.." + (V - 1));
+            }
+        }
+    }
+
+    /**
+     * Forward pass: pred[i·S+s] = P(s_i=s | x_&lt;i) with its non-zero range, and log P(x).
+     * f_i(s) = pred_i(s) E[s,x_i] / c_i, c_i = Σ_s pred_i(s) E[s,x_i] = P(x_i | x_&lt;i),
+     * pred_{i+1}(t) = Σ_s f_i(s) A[s,t]. Returns −1, or the first position with c_i = 0.
+     */
+    private int forward(int[] words, Work w) {
+        int n = words.length;
+        double[] pred = w.pred, f = w.f;
+        System.arraycopy(initial, 0, pred, 0, S);
+        w.pLo[0] = initLo;
+        w.pHi[0] = initHi;
+        double logProb = 0;
+        for (int i = 0; i < n; i++) {
+            int x = words[i], base = i * S;
+            int lo = Math.max(w.pLo[i], cLo[x]), hi = Math.min(w.pHi[i], cHi[x]);
+            double c = 0;
+            for (int s = lo; s < hi; s++) {
+                double p = pred[base + s] * emit[s][x];
+                f[s] = p;
+                c += p;
+            }
+            if (!(c > 0)) return i;
+            logProb += Math.log(c);
+            w.logProb = logProb;
+            if (i + 1 == n) break;
+            int next = base + S;
+            Arrays.fill(pred, next, next + S, 0.0);
+            double inv = 1.0 / c;
+            int nlo = S, nhi = 0;
+            for (int s = lo; s < hi; s++) {
+                double fs = f[s] * inv;
+                if (fs == 0) continue;
+                double[] a = trans[s];
+                int tl = tLo[s], th = tHi[s];
+                for (int t = tl; t < th; t++) pred[next + t] += fs * a[t];
+                if (tl < nlo) nlo = tl;
+                if (th > nhi) nhi = th;
+            }
+            w.pLo[i + 1] = Math.min(nlo, nhi);
+            w.pHi[i + 1] = nhi;
+        }
+        return -1;
+    }
+
+    /**
+     * Backward pass: beta[i·S+s] ∝ β_i(s) = P(x_&gt;i | s_i=s), rescaled to sum 1 per position
+     * (the scale cancels in every normalised quantity), with its non-zero range.
+     * β_{n−1} = 1, β_i(s) = Σ_t A[s,t] E[t,x_{i+1}] β_{i+1}(t).
+     */
+    private void backward(int[] words, Work w) {
+        int n = words.length;
+        double[] beta = w.beta, g = w.g;
+        int last = (n - 1) * S;
+        Arrays.fill(beta, last, last + S, 1.0);
+        w.bLo[n - 1] = 0;
+        w.bHi[n - 1] = S;
+        for (int i = n - 2; i >= 0; i--) {
+            int x = words[i + 1], nb = (i + 1) * S, base = i * S;
+            int glo = Math.max(w.bLo[i + 1], cLo[x]), ghi = Math.min(w.bHi[i + 1], cHi[x]);
+            for (int t = glo; t < ghi; t++) g[t] = emit[t][x] * beta[nb + t];
+            double z = 0;
+            int blo = S, bhi = 0;
+            for (int s = 0; s < S; s++) {
+                int lo = Math.max(tLo[s], glo), hi = Math.min(tHi[s], ghi);
+                double sum = 0;
+                double[] a = trans[s];
+                for (int t = lo; t < hi; t++) sum += a[t] * g[t];
+                beta[base + s] = sum;
+                if (sum > 0) {
+                    z += sum;
+                    if (s < blo) blo = s;
+                    bhi = s + 1;
+                }
+            }
+            // z > 0 whenever the forward pass found P(x) > 0
+            double inv = 1.0 / z;
+            for (int s = blo; s < bhi; s++) beta[base + s] *= inv;
+            w.bLo[i] = Math.min(blo, bhi);
+            w.bHi[i] = bhi;
+        }
+    }
+
+    /** Per-thread forward–backward buffers, grown on demand. */
+    private static final class Work {
+        double[] pred = new double[0], beta = new double[0], f = new double[0], g = new double[0];
+        int[] pLo = new int[0], pHi = new int[0], bLo = new int[0], bHi = new int[0];
+        double logProb;
+
+        void ensure(int n, int S) {
+            if (f.length < S) { f = new double[S]; g = new double[S]; }
+            if (pred.length < n * S) { pred = new double[n * S]; beta = new double[n * S]; }
+            if (pLo.length < n) { pLo = new int[n]; pHi = new int[n]; bLo = new int[n]; bHi = new int[n]; }
+        }
+    }
+
+    // ---------------------------------------------------------------- tasks, definition
+
+    /** Tasks "hmm:6" and "hmm:10" (0-based positions), those shorter than the sentence length. */
+    @Override
+    public List<DownstreamTask> tasks() {
+        List<DownstreamTask> out = new ArrayList<>();
+        for (int k : new int[] {6, 10}) if (k < config.length()) out.add(task(k));
+        return out;
+    }
+
+    /** Task "hmm:k": the hidden state at 0-based position k (0 ≤ k &lt; length), S classes. */
+    public DownstreamTask task(int k) {
+        if (k < 0 || k >= config.length()) {
+            throw new IllegalArgumentException("task hmm:" + k + ": position must be in 0.."
+                + (config.length() - 1) + " (0-based)");
+        }
+        return new HmmTask(this, k);
+    }
+
+    /** Accepts "hmm:k" for any 0-based position k &lt; length, beyond those listed by {@link #tasks()}. */
+    @Override
+    public DownstreamTask task(String name) {
+        if (name.startsWith("hmm:")) {
+            int k;
+            try {
+                k = Integer.parseInt(name.substring(4));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("unknown task '" + name + "' for hmm (expected hmm:<position>)");
+            }
+            return task(k);
+        }
+        return Language.super.task(name);
+    }
+
+    /** Writes {@code language.json} (config, seed if known, matrices at full double precision). */
+    @Override
+    public void writeDefinition(Path dir) throws IOException {
+        HmmDefinition.write(dir, config, seed(), initial, trans, emit);
+    }
+
+    /** Range [lo, hi) from the first to one past the last non-zero entry ([0,0) when all zero). */
+    private static int[] support(double[] p) {
+        int lo = p.length, hi = 0;
+        for (int j = 0; j < p.length; j++) {
+            if (p[j] != 0) { if (j < lo) lo = j; hi = j + 1; }
+        }
+        return new int[] {Math.min(lo, hi), hi};
+    }
+
+    private static double[][] deepCopy(double[][] m) {
+        double[][] c = new double[m.length][];
+        for (int i = 0; i < m.length; i++) c[i] = m[i].clone();
+        return c;
+    }
 }
