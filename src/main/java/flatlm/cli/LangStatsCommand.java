@@ -63,10 +63,19 @@ public final class LangStatsCommand implements Callable<Integer> {
             r.entropy(), r.entropyStderr());
         System.out.printf("mean length       %.2f%n", r.meanLength());
         System.out.printf("length counts     %s%n", r.lengthCounts());
-        r.labelCounts().forEach((task, c) -> System.out.printf("task %-12s %d distinct labels, %d unlabelled sentences: %s%n",
-            task, c.counts().size(), c.unlabelled(), c.counts()));
+        r.labelCounts().forEach((task, c) -> System.out.printf("task %-12s %d distinct labels, %d unlabelled sentences, %s%n",
+            task, c.counts().size(), c.unlabelled(), summary(c.counts())));
         System.out.printf("throughput        %.0f sentences/s of exact conditionals (%d thread%s)%n",
             r.sentencesPerSecond(), r.threads(), r.threads() == 1 ? "" : "s");
         return 0;
+    }
+
+    /** All class counts when there are few, else the most frequent ones (the JSON has them all). */
+    static String summary(Map<Integer, Long> counts) {
+        if (counts.size() <= 12) return "counts " + counts;
+        StringBuilder sb = new StringBuilder("most frequent");
+        counts.entrySet().stream().sorted(Map.Entry.<Integer, Long>comparingByValue().reversed()).limit(8)
+            .forEach(e -> sb.append(' ').append(e.getKey()).append('=').append(e.getValue()));
+        return sb.append(" ... (--json for all)").toString();
     }
 }
