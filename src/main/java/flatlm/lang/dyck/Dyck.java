@@ -1,19 +1,16 @@
 package flatlm.lang.dyck;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.lang.Sentence;
 import flatlm.lang.Vocabulary;
+import flatlm.lang.DefinitionFiles;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -25,8 +22,6 @@ import java.util.random.RandomGenerator;
 public final class Dyck implements Language {
     public static final int OPEN = 0;
     public static final int CLOSE = 1;
-    private static final String FILE = "language.json";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int n;
     private final Vocabulary vocabulary = new Vocabulary(List.of("(", ")"));
@@ -38,20 +33,8 @@ public final class Dyck implements Language {
     }
 
     public static Dyck loadDefinition(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(dir + ": not a language directory (no " + FILE + ")");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            throw BadInputException.at(file, line, "not valid JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) throw new BadInputException(file + ": expected a JSON object");
-        String kind = root.path("kind").asText("");
-        if (!kind.equals("dyck")) throw new BadInputException(file + ": \"kind\" is '" + kind + "', expected 'dyck'");
+        Path file = dir.resolve(DefinitionFiles.FILE);
+        JsonNode root = DefinitionFiles.read(dir, "dyck");
         JsonNode nn = root.get("n");
         if (nn == null || !nn.isIntegralNumber() || !nn.canConvertToInt()) {
             throw new BadInputException(file + ": \"n\" must be an integer");
@@ -162,16 +145,8 @@ public final class Dyck implements Language {
     /** Writes {@code language.json} = {"kind":"dyck","n":n}. */
     @Override
     public void writeDefinition(Path dir) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("kind", "dyck");
+        ObjectNode root = DefinitionFiles.newDefinition("dyck");
         root.put("n", n);
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, FILE, ".tmp");
-        try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        DefinitionFiles.write(dir, root);
     }
 }

@@ -1,5 +1,6 @@
 package flatlm.lang.hmm;
 
+import flatlm.lang.Dirichlet;
 import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.lang.Sentence;

@@ -1,16 +1,13 @@
 package flatlm.lang.hmm;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import flatlm.lang.DefinitionFiles;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.OptionalLong;
 
 /**
@@ -20,16 +17,13 @@ import java.util.OptionalLong;
  * (shortest decimal that reads back to the same double).
  */
 final class HmmDefinition {
-    static final String FILE = "language.json";
     static final double TOLERANCE = 1e-9;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private HmmDefinition() {}
 
     static void write(Path dir, Hmm.Config c, OptionalLong seed, double[] initial, double[][] trans,
                       double[][] emit) throws IOException {
-        ObjectNode root = JSON.createObjectNode();
-        root.put("kind", "hmm");
+        ObjectNode root = DefinitionFiles.newDefinition("hmm");
         ObjectNode cfg = root.putObject("config");
         cfg.put("states", c.states());
         cfg.put("words", c.words());
@@ -42,14 +36,7 @@ final class HmmDefinition {
         for (double p : initial) init.add(p);
         putMatrix(root.putArray("transition"), trans);
         putMatrix(root.putArray("emission"), emit);
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, FILE, ".tmp");
-        try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), root);
-            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        DefinitionFiles.write(dir, root);
     }
 
     private static void putMatrix(ArrayNode node, double[][] m) {
@@ -60,20 +47,8 @@ final class HmmDefinition {
     }
 
     static Hmm read(Path dir) throws IOException {
-        Path file = dir.resolve(FILE);
-        if (!Files.isRegularFile(file)) {
-            throw new BadInputException(dir + ": not a language directory (no " + FILE + ")");
-        }
-        JsonNode root;
-        try {
-            root = JSON.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            throw BadInputException.at(file, line, "not valid JSON: " + e.getOriginalMessage());
-        }
-        if (root == null || !root.isObject()) throw new BadInputException(file + ": expected a JSON object");
-        String kind = root.path("kind").asText("");
-        if (!kind.equals("hmm")) throw new BadInputException(file + ": \"kind\" is '" + kind + "', expected 'hmm'");
+        Path file = dir.resolve(DefinitionFiles.FILE);
+        JsonNode root = DefinitionFiles.read(dir, "hmm");
         JsonNode cfg = root.get("config");
         if (cfg == null || !cfg.isObject()) throw new BadInputException(file + ": missing \"config\" object");
         Hmm.Config config;

@@ -1,5 +1,6 @@
 package flatlm.lang.pcfg;
 
+import flatlm.lang.Dirichlet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,7 +36,7 @@ final class RandomGrammar {
         List<Double> probs = new ArrayList<>();
         List<Integer> wordOfRule = new ArrayList<>(); // abstract word id of a terminal rule, or -1
 
-        double[] root = dirichlet(shape.rootConcentration(), shape.roots(), rng);
+        double[] root = Dirichlet.sample(shape.rootConcentration(), shape.roots(), rng);
         for (int r = 0; r < shape.roots(); r++) add(lhs, rhs, probs, wordOfRule, "S", new String[] {"S" + (r + 1)}, root[r], -1);
         for (int r = 0; r < shape.roots(); r++) {
             String a = nt(1, rng.nextInt(shape.perLevel())), b = nt(1, rng.nextInt(shape.perLevel()));
@@ -43,11 +44,11 @@ final class RandomGrammar {
         }
         for (int level = 1; level < shape.levels(); level++) {
             for (int a = 0; a < shape.perLevel(); a++) {
-                double ga = Math.exp(logGamma(shape.terminalA(), rng));
-                double gb = Math.exp(logGamma(shape.terminalB(), rng));
+                double ga = Math.exp(Dirichlet.logGamma(shape.terminalA(), rng));
+                double gb = Math.exp(Dirichlet.logGamma(shape.terminalB(), rng));
                 double t = ga / (ga + gb);
                 if (!(t > 0 && t < 1)) t = ga >= gb ? 1 - 1e-12 : 1e-12;
-                double[] w = dirichlet(shape.binaryConcentration(), shape.binaryDraws(), rng);
+                double[] w = Dirichlet.sample(shape.binaryConcentration(), shape.binaryDraws(), rng);
                 for (int d = 0; d < shape.binaryDraws(); d++) {
                     String b = nt(level + 1, rng.nextInt(shape.perLevel())), c = nt(level + 1, rng.nextInt(shape.perLevel()));
                     add(lhs, rhs, probs, wordOfRule, nt(level, a), new String[] {b, c}, (1 - t) * w[d], -1);
@@ -71,7 +72,7 @@ final class RandomGrammar {
         for (int w = 0; w < shape.words(); w++) if (!used[w]) draws.get(rng.nextInt(shape.perLevel())).add(w);
         for (int a = 0; a < shape.perLevel(); a++) {
             List<Integer> d = draws.get(a);
-            double[] p = dirichlet(shape.wordConcentration(), d.size(), rng);
+            double[] p = Dirichlet.sample(shape.wordConcentration(), d.size(), rng);
             for (int k = 0; k < d.size(); k++) add(lhs, rhs, probs, wordOfRule, nt(last, a), null, p[k], d.get(k));
         }
 
@@ -99,35 +100,5 @@ final class RandomGrammar {
 
     private static String nt(int level, int index) {
         return "A" + level + "_" + index;
-    }
-
-    /** Dirichlet(α,...,α) over k coordinates: G_j / Σ G with G_j ~ Gamma(α), via log G − max log G. */
-    static double[] dirichlet(double alpha, int k, RandomGenerator rng) {
-        double[] logs = new double[k];
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < k; j++) max = Math.max(max, logs[j] = logGamma(alpha, rng));
-        double sum = 0;
-        for (int j = 0; j < k; j++) sum += logs[j] = Math.exp(logs[j] - max);
-        for (int j = 0; j < k; j++) logs[j] /= sum;
-        return logs;
-    }
-
-    /**
-     * log of a Gamma(shape, 1) variate: Marsaglia–Tsang for shape ≥ 1 (d = a − 1/3,
-     * c = 1/√(9d), v = (1 + c x)³ with x ~ N(0,1), accept if log U &lt; x²/2 + d − d v + d log v;
-     * return d v), and Gamma(a) = Gamma(a + 1) · U^(1/a) for shape &lt; 1.
-     */
-    static double logGamma(double shape, RandomGenerator rng) {
-        if (shape < 1) return logGamma(shape + 1, rng) + Math.log(1.0 - rng.nextDouble()) / shape;
-        double d = shape - 1.0 / 3.0;
-        double c = 1.0 / Math.sqrt(9 * d);
-        while (true) {
-            double x = rng.nextGaussian();
-            double v = 1 + c * x;
-            if (v <= 0) continue;
-            v = v * v * v;
-            double u = 1.0 - rng.nextDouble();
-            if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return Math.log(d * v);
-        }
     }
 }

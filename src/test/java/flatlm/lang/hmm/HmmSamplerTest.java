@@ -1,5 +1,7 @@
 package flatlm.lang.hmm;
 
+import flatlm.lang.Dirichlet;
+
 import flatlm.lang.Sentence;
 import org.apache.commons.math3.distribution.ChiSquaredDistribution;
 import org.junit.jupiter.api.Test;

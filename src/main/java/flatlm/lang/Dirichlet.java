@@ -1,4 +1,4 @@
-package flatlm.lang.hmm;
+package flatlm.lang;
 
 import java.util.random.RandomGenerator;
 
