@@ -1,11 +1,7 @@
 package flatlm.cli;
 
 import flatlm.lang.Language;
-import flatlm.lang.Languages;
-import flatlm.lang.dyck.Dyck;
-import flatlm.lang.hmm.Hmm;
-import flatlm.lang.pcfg.Pcfg;
-import flatlm.util.BadInputException;
+import flatlm.lang.LanguageSpec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -62,30 +58,27 @@ public final class LanguageOptions {
         description = "Seed of the random grammar or HMM matrices (default: ${DEFAULT-VALUE}).")
     long languageSeed;
 
+    /** The chosen language as a spec (what a config file's {@code language:} section holds). */
+    public LanguageSpec spec() {
+        LanguageSpec spec = new LanguageSpec();
+        spec.kind = kind;
+        spec.dir = languageDir == null ? null : languageDir.toString();
+        spec.grammar = grammar;
+        spec.renormalize = renormalize;
+        spec.labelMode = labelMode;
+        spec.states = states;
+        spec.words = words;
+        spec.blocks = blocks;
+        spec.length = length;
+        spec.alpha = alpha;
+        spec.leakage = leakage;
+        spec.n = dyckLength;
+        spec.seed = languageSeed;
+        return spec;
+    }
+
     /** Builds the chosen language. */
     public Language build() throws IOException {
-        if (languageDir != null) return Languages.load(languageDir);
-        return switch (kind) {
-            case "pcfg" -> pcfg().withLabelMode(parseLabelMode());
-            case "hmm" -> Hmm.random(new Hmm.Config(states, words, blocks, length, alpha, leakage), languageSeed);
-            case "dyck" -> new Dyck(dyckLength);
-            default -> throw new BadInputException("--lang: unknown language '" + kind + "' (expected pcfg, hmm or dyck)");
-        };
-    }
-
-    private Pcfg pcfg() throws IOException {
-        return switch (grammar) {
-            case "authors" -> Pcfg.authors();
-            case "random" -> Pcfg.random(languageSeed);
-            default -> Pcfg.load(Path.of(grammar), renormalize);
-        };
-    }
-
-    private Pcfg.LabelMode parseLabelMode() {
-        return switch (labelMode) {
-            case "inside" -> Pcfg.LabelMode.INSIDE;
-            case "posterior" -> Pcfg.LabelMode.POSTERIOR;
-            default -> throw new BadInputException("--label-mode: expected inside or posterior, got '" + labelMode + "'");
-        };
+        return spec().build();
     }
 }
