@@ -5,8 +5,6 @@ import flatlm.data.CorpusWriter;
 import flatlm.lang.Language;
 import flatlm.util.BadInputException;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -47,9 +45,7 @@ public final class LangGenerateCommand implements Callable<Integer> {
         CorpusWriter.checkTarget(out);
         Language lang = language.build();
         CorpusManifest manifest;
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("generate").setInitialMax(sentences)
-            .setStyle(ProgressBarStyle.ASCII).setUnit(" sent", 1).continuousUpdate().setConsumer(
-                new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+        try (ProgressBar bar = ProgressBars.create("generate", sentences, " sent")) {
             manifest = new CorpusWriter(lang, shardSize, threads)
                 .write(out, sentences, seed, new SplittableRandom(seed), bar::stepTo);
         }

@@ -1,0 +1,92 @@
+package flatlm.model;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+
+import java.util.LinkedHashMap;
+
+/**
+ * A masked language model over the token layout of {@link Tokens}: the transformer
+ * ({@link MlmTransformer}) and the bidirectional LSTM ({@link MlmLstm}).
+ *
+ * <p>All tensor-returning methods build autograd graphs on the model's parameters (unless
+ * called under a {@code NoGradGuard}) and allocate native handles: call them inside a
+ * {@code PointerScope}. The masked-LM distribution is over the language's words only.
+ */
+public interface MlmModel {
+    /** Number of language words V. */
+    int vocabWords();
+
+    /** Longest sentence (in words) the model accepts. */
+    int maxLength();
+
+    /** Width of the final hidden states. */
+    int hiddenSize();
+
+    ModelConfig.DType dtype();
+
+    /** Device the parameters live on ("cpu" by default). */
+    String device();
+
+    /**
+     * Final hidden states {@code [B,T,hidden]} of token ids {@code inputIds [B,T]} (int64).
+     * {@code padMask [B,T]} (bool, true at [PAD]) may be null when the batch has no padding.
+     */
+    Tensor hidden(Tensor inputIds, Tensor padMask);
+
+    /** Word logits {@code [...,V]} of hidden states {@code [...,hidden]} (the output head). */
+    Tensor wordLogits(Tensor hidden);
+
+    /**
+     * Log-probabilities {@code [M,V]} over the words at token positions
+     * {@code (rows[m], cols[m])} of the batch ({@code rows, cols}: int64 {@code [M]}).
+     */
+    Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols);
+
+    /**
+     * Log-probabilities {@code [B,V]} over the words at one masked token position per
+     * sentence ({@code maskPositions [B]} int64, token positions, i.e. word position + 1).
+     * Padding is detected from {@code inputIds}.
+     */
+    default Tensor maskedLogProbs(Tensor inputIds, Tensor maskPositions) {
+        Tensor pad = inputIds.eq(Torch.scalar(Tokens.PAD));
+        if (!pad.any().item_bool()) pad = null;
+        Tensor rows = org.bytedeco.pytorch.global.torch.arange(
+            new org.bytedeco.pytorch.Scalar(inputIds.size(0)), Torch.longOptions()).to(inputIds.device(), org.bytedeco.pytorch.global.torch.ScalarType.Long);
+        return maskedLogProbs(inputIds, pad, rows, maskPositions);
+    }
+
+    /** Log-probabilities {@code [M,V]} at the prediction positions of {@code batch}. */
+    default Tensor logProbs(MlmBatch batch) {
+        return maskedLogProbs(batch.inputIds(), batch.padMask(), batch.rows(), batch.cols());
+    }
+
+    /** Mean cross-entropy (nats) of the batch's targets: the standard masked-LM loss. */
+    default Tensor loss(MlmBatch batch) {
+        return org.bytedeco.pytorch.global.torch.nll_loss(logProbs(batch), batch.targets());
+    }
+
+    /** Named parameters in a fixed canonical order (the tensors themselves, requires_grad). */
+    LinkedHashMap<String, Tensor> namedParameters();
+
+    /** The parameters in canonical order, for an optimizer or {@code torch.grad}. */
+    TensorVector parameterVector();
+
+    long numParameters();
+
+    /** Training mode enables dropout (no effect when dropout is 0). */
+    void setTraining(boolean training);
+
+    boolean isTraining();
+
+    /** The configuration as JSON, stored in checkpoints' metadata. */
+    String configJson();
+
+    /** Sets every parameter's gradient to undefined (as {@code zero_grad(set_to_none=true)}). */
+    default void zeroGrad() {
+        for (Tensor p : namedParameters().values()) {
+            Tensor g = p.mutable_grad();
+            if (g.defined()) p.mutable_grad().put(new Tensor());
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package flatlm.model;
+
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * The BERT-style masked-LM transformer of SPEC.md section 2, written from libtorch
+ * primitives (linear, layer_norm, matmul, softmax, gelu, embedding) so that double
+ * back-propagation ({@code torch.grad(..., create_graph=true)}) works through every op.
+ *
+ * <pre>
+ *   x = LN_emb(E_tok[ids] + E_pos[0..T-1])                      (dropout)
+ *   pre-LN block:  x = x + Attn(LN_a(x));  x = x + MLP(LN_m(x))
+ *   post-LN block: x = LN_a(x + Attn(x));  x = LN_m(x + MLP(x))
+ *   pre-LN only:   x = LN_final(x)
+ *   Attn: heads of size d/h, softmax(q kᵀ/√(d/h) with [PAD] keys at −∞) v, output projection
+ *   MLP:  fc2(GELU(fc1 x)), GELU exact (erf)
+ *   word logits = x · E_tok[4..4+V−1]ᵀ + b      (decoder tied to the word embeddings)
+ * </pre>
+ *
+ * The masked-LM distribution is a softmax over the V language words only (token ids
+ * 4..4+V−1, see {@link Tokens}); special tokens can never be the answer, and the output bias
+ * has V entries. LayerNorm epsilon is 1e-12 (BERT's): a larger epsilon would break the
+ * function-preserving embedding into a wider model (SPEC.md section 2).
+ *
+ * <p>Initialisation (from a {@link java.util.SplittableRandom} seeded by the constructor's
+ * seed, in parameter order, independent of libtorch's generator): token and position
+ * embeddings N(0, 0.02²) (N(0,1) stalled training in the reference), linear weights
+ * N(0, 0.02²), biases 0, LayerNorm weight 1 and bias 0.
+ *
+ * <p>Parameter names (canonical order, also the safetensors names):
+ * {@code embeddings.tokens.weight [V+4,d]}, {@code embeddings.positions.weight [n+2,d]},
+ * {@code embeddings.norm.{weight,bias}}, then per block i
+ * {@code blocks.i.attn_norm.{weight,bias}}, {@code blocks.i.attn.{query,key,value,out}.{weight,bias}}
+ * (weights [out,in] as torch.nn.Linear), {@code blocks.i.mlp_norm.{weight,bias}},
+ * {@code blocks.i.mlp.fc1.{weight,bias}}, {@code blocks.i.mlp.fc2.{weight,bias}}, then
+ * {@code final_norm.{weight,bias}} (pre-LN only) and {@code head.bias [V]}.
+ * In post-LN blocks attn_norm / mlp_norm are applied after the residual sums.
+ */
+public final class MlmTransformer implements MlmModel {
+    public static final double LAYER_NORM_EPS = 1e-12;
+    public static final double INIT_STD = 0.02;
+
+    private final ModelConfig cfg;
+    private final String deviceName;
+    private final Device device;
+    private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
+    private final long[] normShape;
+    private final double attnScale;
+    private boolean training = false;
+
+    // direct references, in forward order
+    private final Tensor tokEmb, posEmb, embNormW, embNormB, finalNormW, finalNormB, headBias;
+    private final Block[] blocks;
+
+    private record Block(Tensor attnNormW, Tensor attnNormB,
+                         Tensor qW, Tensor qB, Tensor kW, Tensor kB, Tensor vW, Tensor vB, Tensor oW, Tensor oB,
+                         Tensor mlpNormW, Tensor mlpNormB, Tensor fc1W, Tensor fc1B, Tensor fc2W, Tensor fc2B) {}
+
+    /** A model with parameters drawn from {@code seed}, on the CPU. */
+    public MlmTransformer(ModelConfig cfg, long seed) {
+        this(cfg, seed, "cpu");
+    }
+
+    /** A model with parameters drawn from {@code seed} on {@code device} ("cpu", "cuda", "cuda:1"). */
+    public MlmTransformer(ModelConfig cfg, long seed, String device) {
+        this(cfg, new SplittableRandom(seed), device);
+    }
+
+    public MlmTransformer(ModelConfig cfg, RandomGenerator rng, String device) {
+        this.cfg = cfg;
+        this.deviceName = device;
+        this.device = new Device(device);
+        this.normShape = new long[] {cfg.d()};
+        this.attnScale = 1.0 / Math.sqrt(cfg.headSize());
+        int d = cfg.d();
+        int di = cfg.dInter();
+        tokEmb = param("embeddings.tokens.weight", rng, INIT_STD, cfg.tokenVocabulary(), d);
+        posEmb = param("embeddings.positions.weight", rng, INIT_STD, cfg.positions(), d);
+        embNormW = ones("embeddings.norm.weight", d);
+        embNormB = zeros("embeddings.norm.bias", d);
+        blocks = new Block[cfg.layers()];
+        for (int i = 0; i < cfg.layers(); i++) {
+            String p = "blocks." + i + ".";
+            Tensor anw = ones(p + "attn_norm.weight", d);
+            Tensor anb = zeros(p + "attn_norm.bias", d);
+            Tensor qW = param(p + "attn.query.weight", rng, INIT_STD, d, d);
+            Tensor qB = zeros(p + "attn.query.bias", d);
+            Tensor kW = param(p + "attn.key.weight", rng, INIT_STD, d, d);
+            Tensor kB = zeros(p + "attn.key.bias", d);
+            Tensor vW = param(p + "attn.value.weight", rng, INIT_STD, d, d);
+            Tensor vB = zeros(p + "attn.value.bias", d);
+            Tensor oW = param(p + "attn.out.weight", rng, INIT_STD, d, d);
+            Tensor oB = zeros(p + "attn.out.bias", d);
+            Tensor mnw = ones(p + "mlp_norm.weight", d);
+            Tensor mnb = zeros(p + "mlp_norm.bias", d);
+            Tensor f1W = param(p + "mlp.fc1.weight", rng, INIT_STD, di, d);
+            Tensor f1B = zeros(p + "mlp.fc1.bias", di);
+            Tensor f2W = param(p + "mlp.fc2.weight", rng, INIT_STD, d, di);
+            Tensor f2B = zeros(p + "mlp.fc2.bias", d);
+            blocks[i] = new Block(anw, anb, qW, qB, kW, kB, vW, vB, oW, oB, mnw, mnb, f1W, f1B, f2W, f2B);
+        }
+        if (cfg.preLn()) {
+            finalNormW = ones("final_norm.weight", d);
+            finalNormB = zeros("final_norm.bias", d);
+        } else {
+            finalNormW = null;
+            finalNormB = null;
+        }
+        headBias = zeros("head.bias", cfg.vocabWords());
+    }
+
+    // ---------------------------------------------------------------- parameters
+
+    private Tensor param(String name, RandomGenerator rng, double std, long... shape) {
+        long n = 1;
+        for (long s : shape) n *= s;
+        double[] v = new double[Math.toIntExact(n)];
+        for (int i = 0; i < v.length; i++) v[i] = rng.nextGaussian() * std;
+        return register(name, v, shape);
+    }
+
+    private Tensor ones(String name, long n) {
+        double[] v = new double[(int) n];
+        java.util.Arrays.fill(v, 1.0);
+        return register(name, v, n);
+    }
+
+    private Tensor zeros(String name, long n) {
+        return register(name, new double[(int) n], n);
+    }
+
+    private Tensor register(String name, double[] values, long... shape) {
+        Tensor t;
+        try (PointerScope s = new PointerScope()) {
+            Tensor cpu = Torch.floatingTensor(values, cfg.dtype().scalarType(), shape);
+            t = "cpu".equals(deviceName) ? cpu : cpu.to(device, cfg.dtype().scalarType());
+            t.requires_grad_(true);
+            Torch.keep(t);
+        }
+        params.put(name, t);
+        return t;
+    }
+
+    @Override
+    public LinkedHashMap<String, Tensor> namedParameters() {
+        return new LinkedHashMap<>(params);
+    }
+
+    @Override
+    public TensorVector parameterVector() {
+        return new TensorVector(params.values().toArray(new Tensor[0]));
+    }
+
+    @Override
+    public long numParameters() {
+        long n = 0;
+        for (Tensor t : params.values()) n += t.numel();
+        return n;
+    }
+
+    /** Parameter names in canonical order. */
+    public List<String> parameterNames() {
+        return Collections.unmodifiableList(new ArrayList<>(params.keySet()));
+    }
+
+    /**
+     * Copies values into the parameters (same names, shapes; any floating dtype, converted).
+     * Every parameter must be present; throws {@link IllegalArgumentException} otherwise.
+     */
+    public void copyParametersFrom(Map<String, Tensor> values) {
+        for (String name : params.keySet())
+            if (!values.containsKey(name)) throw new IllegalArgumentException("missing parameter " + name);
+        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (Map.Entry<String, Tensor> e : params.entrySet()) {
+                Tensor src = values.get(e.getKey());
+                if (!java.util.Arrays.equals(Torch.shape(src), Torch.shape(e.getValue())))
+                    throw new IllegalArgumentException("parameter " + e.getKey() + " has shape "
+                        + java.util.Arrays.toString(Torch.shape(src)) + ", expected " + java.util.Arrays.toString(Torch.shape(e.getValue())));
+                e.getValue().copy_(src);
+            }
+        }
+    }
+
+    public ModelConfig config() {
+        return cfg;
+    }
+
+    @Override public int vocabWords() { return cfg.vocabWords(); }
+    @Override public int maxLength() { return cfg.maxLength(); }
+    @Override public int hiddenSize() { return cfg.d(); }
+    @Override public ModelConfig.DType dtype() { return cfg.dtype(); }
+    @Override public String device() { return deviceName; }
+    @Override public void setTraining(boolean training) { this.training = training; }
+    @Override public boolean isTraining() { return training; }
+    @Override public String configJson() { return cfg.toJson(); }
+
+    // ---------------------------------------------------------------- forward
+
+    private Tensor onDevice(Tensor t) {
+        return t == null || "cpu".equals(deviceName) ? t : t.to(device, Torch.scalarType(t));
+    }
+
+    private Tensor linear(Tensor x, Tensor w, Tensor b) {
+        return torch.linear(x, w, new TensorOptional(b));
+    }
+
+    private Tensor norm(Tensor x, Tensor w, Tensor b) {
+        return torch.layer_norm(x, normShape, new TensorOptional(w), new TensorOptional(b), LAYER_NORM_EPS, false);
+    }
+
+    private Tensor drop(Tensor x) {
+        return training && cfg.dropout() > 0 ? torch.dropout(x, cfg.dropout(), true) : x;
+    }
+
+    @Override
+    public Tensor hidden(Tensor inputIds, Tensor padMask) {
+        inputIds = onDevice(inputIds);
+        padMask = onDevice(padMask);
+        long batch = inputIds.size(0);
+        long len = inputIds.size(1);
+        if (len > cfg.positions())
+            throw new IllegalArgumentException("input of " + len + " tokens exceeds the model's " + cfg.positions() + " positions");
+        Tensor pos = posEmb.narrow(0, 0, len);
+        Tensor x = torch.embedding(tokEmb, inputIds).add(pos);
+        x = drop(norm(x, embNormW, embNormB));
+        Tensor keyMask = padMask == null ? null : padMask.view(batch, 1, 1, len);
+        for (Block bl : blocks) {
+            if (cfg.preLn()) {
+                x = x.add(attention(norm(x, bl.attnNormW, bl.attnNormB), bl, keyMask, batch, len));
+                x = x.add(mlp(norm(x, bl.mlpNormW, bl.mlpNormB), bl));
+            } else {
+                x = norm(x.add(attention(x, bl, keyMask, batch, len)), bl.attnNormW, bl.attnNormB);
+                x = norm(x.add(mlp(x, bl)), bl.mlpNormW, bl.mlpNormB);
+            }
+        }
+        if (cfg.preLn()) x = norm(x, finalNormW, finalNormB);
+        return x;
+    }
+
+    private Tensor attention(Tensor h, Block bl, Tensor keyMask, long batch, long len) {
+        long heads = cfg.heads();
+        long hs = cfg.headSize();
+        // [B,T,d] -> [B,H,T,hs]
+        Tensor q = linear(h, bl.qW, bl.qB).mul(new Scalar(attnScale)).view(batch, len, heads, hs).transpose(1, 2);
+        Tensor k = linear(h, bl.kW, bl.kB).view(batch, len, heads, hs).transpose(1, 2);
+        Tensor v = linear(h, bl.vW, bl.vB).view(batch, len, heads, hs).transpose(1, 2);
+        Tensor scores = q.matmul(k.transpose(2, 3)); // [B,H,T,T]
+        if (keyMask != null) scores = scores.masked_fill(keyMask, new Scalar(Double.NEGATIVE_INFINITY));
+        Tensor p = drop(scores.softmax(3));
+        Tensor ctx = p.matmul(v).transpose(1, 2).reshape(batch, len, cfg.d());
+        return drop(linear(ctx, bl.oW, bl.oB));
+    }
+
+    private Tensor mlp(Tensor h, Block bl) {
+        return drop(linear(torch.gelu(linear(h, bl.fc1W, bl.fc1B)), bl.fc2W, bl.fc2B));
+    }
+
+    @Override
+    public Tensor wordLogits(Tensor hidden) {
+        Tensor words = tokEmb.narrow(0, Tokens.WORD_OFFSET, cfg.vocabWords());
+        return linear(hidden, words, headBias);
+    }
+
+    @Override
+    public Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols) {
+        Tensor h = hidden(inputIds, padMask);
+        long len = h.size(1);
+        Tensor flat = h.reshape(h.size(0) * len, cfg.d());
+        Tensor idx = onDevice(rows).mul(new Scalar(len)).add(onDevice(cols));
+        return wordLogits(flat.index_select(0, idx)).log_softmax(1);
+    }
+}

@@ -1,0 +1,87 @@
+package flatlm.model;
+
+import flatlm.util.BadInputException;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.AdamW;
+import org.bytedeco.pytorch.AdamWOptions;
+import org.bytedeco.pytorch.Tensor;
+
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Training-throughput benchmark: forward + backward + AdamW step of an {@link MlmTransformer}
+ * on random single-mask batches of fixed-length sentences (fresh batch every step, built
+ * inside the step's PointerScope, as the trainer does).
+ *
+ * <pre>
+ *   java -cp ... flatlm.model.ModelBench PRESET BATCH LENGTH STEPS THREADS [VOCAB] [WARMUP]
+ *   e.g. flatlm.model.ModelBench small 128 16 200 1
+ * </pre>
+ * Tokens/s counts the sentence words (BATCH × LENGTH per step; [CLS]/[SEP] not counted).
+ */
+public final class ModelBench {
+    private ModelBench() {}
+
+    public record Result(String preset, int batch, int length, int steps, int threads, long parameters,
+                         double seconds, double tokensPerSecond, double stepsPerSecond) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT,
+                "preset=%s params=%d batch=%d length=%d threads=%d steps=%d time=%.2fs  %.1f steps/s  %.0f tokens/s",
+                preset, parameters, batch, length, threads, steps, seconds, stepsPerSecond, tokensPerSecond);
+        }
+    }
+
+    public static void main(String[] args) {
+        try {
+            if (args.length < 5) {
+                System.err.println("usage: ModelBench PRESET BATCH LENGTH STEPS THREADS [VOCAB=200] [WARMUP=10]");
+                System.exit(2);
+            }
+            int vocab = args.length > 5 ? Integer.parseInt(args[5]) : 200;
+            int warmup = args.length > 6 ? Integer.parseInt(args[6]) : 10;
+            Result r = run(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]),
+                Integer.parseInt(args[3]), Integer.parseInt(args[4]), vocab, warmup);
+            System.out.println(r);
+        } catch (BadInputException | NumberFormatException e) {
+            System.err.println("flatlm: error: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    public static Result run(String preset, int batch, int length, int steps, int threads, int vocab, int warmup) {
+        if (batch < 1 || length < 1 || steps < 1 || threads < 1 || vocab < 1 || warmup < 0)
+            throw new BadInputException("batch, length, steps, threads, vocab must be >= 1");
+        Torch.setThreads(threads);
+        ModelConfig cfg = ModelConfig.preset(preset, vocab, length);
+        MlmTransformer model = new MlmTransformer(cfg, 1);
+        model.setTraining(true);
+        AdamWOptions opts = new AdamWOptions(1e-3);
+        AdamW opt = new AdamW(model.parameterVector(), opts);
+        SplittableRandom rng = new SplittableRandom(7);
+        for (int i = 0; i < warmup; i++) step(model, opt, rng, batch, length, vocab);
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) step(model, opt, rng, batch, length, vocab);
+        double sec = (System.nanoTime() - t0) / 1e9;
+        return new Result(preset, batch, length, steps, threads, model.numParameters(), sec,
+            (double) steps * batch * length / sec, steps / sec);
+    }
+
+    private static double step(MlmTransformer model, AdamW opt, SplittableRandom rng, int batch, int length, int vocab) {
+        int[][] sentences = new int[batch][length];
+        int[] mask = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < length; i++) sentences[b][i] = rng.nextInt(vocab);
+            mask[b] = rng.nextInt(length);
+        }
+        try (PointerScope s = new PointerScope()) {
+            MlmBatch mb = MlmBatch.singleMask(sentences, mask);
+            opt.zero_grad(true);
+            Tensor loss = model.loss(mb);
+            loss.backward();
+            opt.step();
+            return loss.item_double();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package flatlm.train;
+
+import flatlm.lang.LanguageSpec;
+import flatlm.util.BadInputException;
+
+import java.util.Set;
+
+/**
+ * Everything a pre-training run needs, as written in {@code config.yaml} (YAML or JSON).
+ * Every key can also be given as a flag ({@code --optimizer.lr 3e-3}). Defaults are the
+ * smallest setting measured to reach saturation on this machine kind (see BENCHMARKS.md).
+ */
+public final class TrainConfig {
+    /** The language; default: a small block HMM (16 words, 8 states, 2 blocks, length 8, α 0.1). */
+    public LanguageSpec language = defaultLanguage();
+    public Model model = new Model();
+    public Data data = new Data();
+    public Optimizer optimizer = new Optimizer();
+    public Schedule schedule = new Schedule();
+    /** Optimizer steps in total (the schedule's horizon). */
+    public int steps = 5000;
+    /** Sentences per step. */
+    public int batchSize = 256;
+    /** Clip the global gradient norm to this value; 0 = no clipping. */
+    public double gradClip = 0;
+    /** Exact evaluation every this many steps (and at the end). */
+    public int evalEvery = 250;
+    /** Checkpoint every this many steps (and at the end). */
+    public int checkpointEvery = 1000;
+    /** Seed of the initialisation and of every batch (batch t depends only on seed and t). */
+    public long seed = 1;
+    /** libtorch threads. */
+    public int threads = 1;
+    /** cpu (the GPU build of libtorch is not bundled). */
+    public String device = "cpu";
+    /** A checkpoint (directory, model file or run directory) to initialise the weights from; null = random init. */
+    public String initFrom;
+    /** standard (sampled masked tokens); later: exact-target, sam, adversarial. */
+    public String algorithm = "standard";
+
+    /** Model architecture: a named preset, optionally overridden field by field. */
+    public static final class Model {
+        /** tiny, small, base-cpu, or a paper size (see {@code flatlm.model.ModelConfig}). */
+        public String preset = "small";
+        public Integer d;
+        public Integer heads;
+        public Integer layers;
+        public Integer dInter;
+        public boolean preLn = true;
+        public double dropout = 0;
+        /** float32 or float64. */
+        public String dtype = "float32";
+    }
+
+    /** Where sentences come from and how they are masked. */
+    public static final class Data {
+        /** A corpus directory from {@code flatlm lang generate}; null = fresh samples every step. */
+        public String corpus;
+        /** single (one uniform masked position per sentence, the paper's setting) or bert (15%, at most 5). */
+        public String masking = "single";
+        /** Held-out sentences for the exact evaluation (every position of each is evaluated). */
+        public int evalSentences = 256;
+        /** Seed of the held-out set (independent of the training seed). */
+        public long evalSeed = 12345;
+    }
+
+    /** adamw or sgd. */
+    public static final class Optimizer {
+        public String name = "adamw";
+        /** Peak learning rate. */
+        public double lr = 3e-3;
+        public double beta1 = 0.9;
+        public double beta2 = 0.999;
+        public double eps = 1e-8;
+        public double weightDecay = 0.01;
+        /** SGD momentum (0 = plain SGD). */
+        public double momentum = 0;
+    }
+
+    /** Linear warmup, then constant, linear or cosine decay to minLrRatio · lr at the last step. */
+    public static final class Schedule {
+        public int warmup = 300;
+        public String decay = "cosine";
+        public double minLrRatio = 0.02;
+    }
+
+    private static LanguageSpec defaultLanguage() {
+        LanguageSpec l = new LanguageSpec();
+        l.kind = "hmm";
+        l.states = 8;
+        l.words = 16;
+        l.blocks = 2;
+        l.length = 8;
+        l.alpha = 0.1;
+        return l;
+    }
+
+    /** Checks ranges and names; throws a one-line {@link BadInputException} naming the key. */
+    public TrainConfig validate() {
+        positive("steps", steps);
+        positive("batchSize", batchSize);
+        positive("evalEvery", evalEvery);
+        positive("checkpointEvery", checkpointEvery);
+        positive("threads", threads);
+        positive("data.evalSentences", data.evalSentences);
+        nonNegative("gradClip", gradClip);
+        oneOf("algorithm", algorithm, Set.of("standard"));
+        oneOf("device", device, Set.of("cpu", "cuda"));
+        oneOf("data.masking", data.masking, Set.of("single", "bert"));
+        oneOf("optimizer.name", optimizer.name, Set.of("adamw", "sgd"));
+        if (!(optimizer.lr > 0) || Double.isInfinite(optimizer.lr)) fail("optimizer.lr", "must be > 0", optimizer.lr);
+        if (!(optimizer.beta1 >= 0 && optimizer.beta1 < 1)) fail("optimizer.beta1", "must be in [0, 1)", optimizer.beta1);
+        if (!(optimizer.beta2 >= 0 && optimizer.beta2 < 1)) fail("optimizer.beta2", "must be in [0, 1)", optimizer.beta2);
+        if (!(optimizer.eps > 0)) fail("optimizer.eps", "must be > 0", optimizer.eps);
+        nonNegative("optimizer.weightDecay", optimizer.weightDecay);
+        if (!(optimizer.momentum >= 0 && optimizer.momentum < 1)) fail("optimizer.momentum", "must be in [0, 1)", optimizer.momentum);
+        if (schedule.warmup < 0) fail("schedule.warmup", "must be >= 0", schedule.warmup);
+        oneOf("schedule.decay", schedule.decay, Set.of("constant", "linear", "cosine"));
+        if (!(schedule.minLrRatio >= 0 && schedule.minLrRatio <= 1)) fail("schedule.minLrRatio", "must be in [0, 1]", schedule.minLrRatio);
+        if (!(model.dropout >= 0 && model.dropout < 1)) fail("model.dropout", "must be in [0, 1)", model.dropout);
+        oneOf("model.dtype", model.dtype, Set.of("float32", "float64"));
+        return this;
+    }
+
+    private static void positive(String key, long v) {
+        if (v < 1) fail(key, "must be >= 1", v);
+    }
+
+    private static void nonNegative(String key, double v) {
+        if (!(v >= 0) || Double.isInfinite(v)) fail(key, "must be >= 0 and finite", v);
+    }
+
+    private static void oneOf(String key, String v, Set<String> allowed) {
+        if (v == null || !allowed.contains(v)) {
+            throw new BadInputException("config key '" + key + "': '" + v + "' is not one of " + allowed.stream().sorted().toList());
+        }
+    }
+
+    private static void fail(String key, String rule, Object v) {
+        throw new BadInputException("config key '" + key + "' " + rule + ", got " + v);
+    }
+}

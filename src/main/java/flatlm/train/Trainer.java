@@ -1,0 +1,277 @@
+package flatlm.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import flatlm.eval.ExactLoss;
+import flatlm.lang.Language;
+import flatlm.model.MlmBatch;
+import flatlm.model.MlmTransformer;
+import flatlm.model.ModelConfig;
+import flatlm.model.SafeTensors;
+import flatlm.model.Torch;
+import flatlm.util.BadInputException;
+import flatlm.util.Configs;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Masked-LM pre-training (SPEC.md section 3) writing a run directory: {@code config.yaml},
+ * {@code metrics.jsonl} (one line per evaluation: exact CE/H/KL on the held-out set, the
+ * validation loss, the mean training loss since the last line, learning rate, tokens/s),
+ * and checkpoints every {@code checkpointEvery} steps (step 0 included: the trajectory is the
+ * data). Every step runs inside a {@link PointerScope}. The batch of step t is a pure
+ * function of (seed, t) and the schedule a pure function of t, so {@link #resume} continues
+ * exactly where a run stopped.
+ */
+public final class Trainer {
+    public static final String CONFIG = "config.yaml";
+    public static final String METRICS = "metrics.jsonl";
+    public static final String CHECKPOINTS = "checkpoints";
+    /** Predictions per evaluation batch. */
+    public static final int EVAL_ROWS = 512;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a run ended with. {@code divergedAt} &gt; 0 when the loss turned NaN/inf at that step. */
+    public record Outcome(long step, ExactLoss.Result last, Path lastCheckpoint, long divergedAt) {}
+
+    /** Progress of a run, reported after every step. */
+    public record Status(long step, long totalSteps, double trainLoss, double kl, double tokensPerSecond) {}
+
+    private final TrainConfig cfg;
+    private final Path runDir;
+    private final Language language;
+    private final MlmTransformer model;
+    private final Optimizer optimizer;
+    private final LrSchedule schedule;
+    private final BatchSource source;
+    private final Masking masking;
+    private final ExactLoss.HeldOut heldOut;
+    private long step;
+    private Path lastCheckpoint;
+
+    private Trainer(TrainConfig cfg, Path runDir) throws IOException {
+        this.cfg = cfg.validate();
+        this.runDir = runDir;
+        Torch.setThreads(cfg.threads);
+        this.language = cfg.language.build();
+        this.model = new MlmTransformer(modelConfig(cfg, language), cfg.seed, cfg.device);
+        this.optimizer = Optimizer.of(cfg.optimizer, model.namedParameters());
+        this.schedule = LrSchedule.of(cfg);
+        this.source = cfg.data.corpus == null ? BatchSource.fresh(language, cfg.seed)
+            : BatchSource.corpus(Path.of(cfg.data.corpus));
+        this.masking = new Masking(cfg.data.masking, language.vocabulary().size());
+        this.heldOut = ExactLoss.HeldOut.of(language,
+            BatchSource.heldOut(language, cfg.data.evalSentences, cfg.data.evalSeed));
+    }
+
+    /** The model architecture of a config: the preset with its per-field overrides. */
+    public static ModelConfig modelConfig(TrainConfig cfg, Language language) {
+        ModelConfig p = ModelConfig.preset(cfg.model.preset, language.vocabulary().size(), language.maxLength());
+        return new ModelConfig(p.vocabWords(), p.maxLength(),
+            cfg.model.d != null ? cfg.model.d : p.d(),
+            cfg.model.heads != null ? cfg.model.heads : p.heads(),
+            cfg.model.layers != null ? cfg.model.layers : p.layers(),
+            cfg.model.dInter != null ? cfg.model.dInter : p.dInter(),
+            cfg.model.preLn, cfg.model.dropout, ModelConfig.DType.parse(cfg.model.dtype));
+    }
+
+    /** Starts a new run in {@code runDir} (which must not hold a run yet). */
+    public static Trainer start(TrainConfig cfg, Path runDir) throws IOException {
+        if (Files.exists(runDir.resolve(CONFIG))) {
+            throw new BadInputException(runDir + " already holds a run; use --resume " + runDir + " or another --out");
+        }
+        Trainer t = new Trainer(cfg, runDir);
+        if (cfg.initFrom != null) t.initFrom(Path.of(cfg.initFrom));
+        writeRunFile(runDir, CONFIG, Configs.toYaml(cfg));
+        Files.deleteIfExists(runDir.resolve(METRICS));
+        return t;
+    }
+
+    /** Continues the run in {@code runDir} from its latest checkpoint. */
+    public static Trainer resume(Path runDir) throws IOException {
+        Path configFile = runDir.resolve(CONFIG);
+        if (!Files.isRegularFile(configFile)) throw new BadInputException(runDir + ": not a run directory (no " + CONFIG + ")");
+        TrainConfig cfg = Configs.bind(Configs.readTree(configFile), TrainConfig.class, configFile.toString());
+        List<Path> checkpoints = Checkpoint.list(runDir.resolve(CHECKPOINTS));
+        if (checkpoints.isEmpty()) throw new BadInputException(runDir + ": no checkpoint to resume from");
+        Path last = checkpoints.get(checkpoints.size() - 1);
+        Checkpoint.verify(last);
+        Trainer t = new Trainer(cfg, runDir);
+        SafeTensors.load(last.resolve(Checkpoint.MODEL), t.model);
+        Checkpoint.loadOptimizer(last, t.optimizer);
+        t.step = Checkpoint.readState(last).step();
+        t.lastCheckpoint = last;
+        t.truncateMetricsAfter(t.step);
+        return t;
+    }
+
+    /** Initialises the weights from another checkpoint (same architecture), e.g. to continue past saturation. */
+    private Trainer initFrom(Path checkpoint) throws IOException {
+        if (step != 0) throw new IllegalStateException("initFrom on a resumed run");
+        SafeTensors.load(Checkpoint.modelFile(Checkpoint.resolve(checkpoint)), model);
+        return this;
+    }
+
+    public TrainConfig config() {
+        return cfg;
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public MlmTransformer model() {
+        return model;
+    }
+
+    public Language language() {
+        return language;
+    }
+
+    /**
+     * Trains until {@code cfg.steps} (or {@code stopAt} if smaller and positive), evaluating and
+     * checkpointing on schedule. Stops at the first non-finite loss, keeping the last good checkpoint.
+     */
+    public Outcome run(long stopAt, Consumer<Status> progress) throws IOException {
+        long end = stopAt > 0 ? Math.min(stopAt, cfg.steps) : cfg.steps;
+        ExactLoss.Result last = null;
+        if (step == 0) {
+            last = evaluateAndLog(Double.NaN, 0);
+            lastCheckpoint = Checkpoint.save(runDir.resolve(CHECKPOINTS), 0, model, optimizer, cfg.optimizer.name, cfg.language);
+        }
+        double lossSum = 0;
+        long lossCount = 0;
+        long tokens = 0;
+        double trainSeconds = 0;
+        double lastKl = last == null ? Double.NaN : last.kl();
+        while (step < end) {
+            long t0 = System.nanoTime();
+            double loss;
+            try (PointerScope scope = new PointerScope()) {
+                int[][] sentences = source.sentences(step, cfg.batchSize);
+                for (int[] s : sentences) tokens += s.length;
+                MlmBatch batch = masking.batch(sentences, BatchSource.rngFor(cfg.seed, step, 2));
+                if (cfg.model.dropout > 0) torch.manual_seed(BatchSource.rngFor(cfg.seed, step, 3).nextLong());
+                model.setTraining(true);
+                model.zeroGrad();
+                Tensor lossTensor = model.loss(batch);
+                loss = lossTensor.item_double();
+                if (!Double.isFinite(loss)) return diverged(step + 1, loss);
+                lossTensor.backward();
+                if (cfg.gradClip > 0) clipGradients(cfg.gradClip);
+                optimizer.step(schedule.at((int) step));
+            }
+            step++;
+            trainSeconds += (System.nanoTime() - t0) / 1e9;
+            lossSum += loss;
+            lossCount++;
+            double tps = tokens / Math.max(trainSeconds, 1e-9);
+            if (step % cfg.evalEvery == 0 || step == cfg.steps) {
+                last = evaluateAndLog(lossSum / lossCount, tps);
+                lastKl = last.kl();
+                lossSum = 0;
+                lossCount = 0;
+            }
+            if (step % cfg.checkpointEvery == 0 || step == cfg.steps || step == end) {
+                lastCheckpoint = Checkpoint.save(runDir.resolve(CHECKPOINTS), step, model, optimizer,
+                    cfg.optimizer.name, cfg.language);
+            }
+            if (progress != null) progress.accept(new Status(step, cfg.steps, loss, lastKl, tps));
+        }
+        return new Outcome(step, last, lastCheckpoint, 0);
+    }
+
+    private Outcome diverged(long atStep, double loss) throws IOException {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", atStep);
+        line.put("event", "diverged");
+        line.put("train_loss", Double.toString(loss));
+        appendMetrics(line);
+        return new Outcome(step, null, lastCheckpoint, atStep);
+    }
+
+    /** Scales all gradients by min(1, c / ‖g‖) where ‖g‖ is the global L2 norm. */
+    private void clipGradients(double maxNorm) {
+        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            double sq = 0;
+            List<Tensor> grads = new ArrayList<>();
+            for (Tensor p : model.namedParameters().values()) {
+                Tensor grad = p.grad();
+                if (!grad.defined()) continue;
+                grads.add(grad);
+                double n = grad.norm().item_double();
+                sq += n * n;
+            }
+            double norm = Math.sqrt(sq);
+            if (norm > maxNorm) for (Tensor grad : grads) grad.mul_(new Scalar(maxNorm / (norm + 1e-12)));
+        }
+    }
+
+    private ExactLoss.Result evaluateAndLog(double trainLoss, double tokensPerSecond) throws IOException {
+        ExactLoss.Result r = ExactLoss.evaluate(model, heldOut, EVAL_ROWS);
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", step);
+        line.put("lr", step < cfg.steps ? schedule.at((int) step) : schedule.at(cfg.steps - 1));
+        if (!Double.isNaN(trainLoss)) line.put("train_loss", trainLoss);
+        line.put("ce", r.crossEntropy());
+        line.put("entropy", r.entropy());
+        line.put("kl", r.kl());
+        line.put("kl_stderr", r.klStderr());
+        line.put("log10_kl", r.log10Kl());
+        line.put("val_loss", r.validationLoss());
+        if (tokensPerSecond > 0) line.put("tokens_per_second", tokensPerSecond);
+        appendMetrics(line);
+        return r;
+    }
+
+    private void appendMetrics(Map<String, Object> line) throws IOException {
+        try (BufferedWriter w = Files.newBufferedWriter(runDir.resolve(METRICS), StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            w.write(JSON.writeValueAsString(line));
+            w.write('\n');
+        }
+    }
+
+    /** Drops metric lines after {@code lastStep} (written after the checkpoint a resume starts from). */
+    private void truncateMetricsAfter(long lastStep) throws IOException {
+        Path metrics = runDir.resolve(METRICS);
+        if (!Files.exists(metrics)) return;
+        List<String> keep = new ArrayList<>();
+        for (String line : Files.readAllLines(metrics, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) continue;
+            try {
+                if (JSON.readTree(line).path("step").asLong(Long.MAX_VALUE) <= lastStep) keep.add(line);
+            } catch (IOException e) {
+                // a line cut by the interruption: dropped
+            }
+        }
+        Files.write(metrics, keep, StandardCharsets.UTF_8);
+    }
+
+    private static void writeRunFile(Path runDir, String name, String text) throws IOException {
+        try {
+            Files.createDirectories(runDir);
+        } catch (IOException e) {
+            throw new BadInputException("cannot create run directory " + runDir + ": " + e.getMessage());
+        }
+        if (!Files.isWritable(runDir)) throw new BadInputException("run directory " + runDir + " is not writable");
+        Path tmp = runDir.resolve("." + name + ".tmp");
+        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Files.move(tmp, runDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,163 @@
+package flatlm.util;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Config files (YAML or JSON) bound to plain classes with Jackson, with one-line errors that
+ * name the file and the key: unknown keys, wrong types, malformed syntax. Values can be
+ * overridden by dotted keys ({@code optimizer.lr=3e-3}), which is how every config key is
+ * also a command-line flag.
+ */
+public final class Configs {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+        .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+    private static final ObjectMapper JSON = new ObjectMapper()
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private static final ObjectMapper LINE = new ObjectMapper();
+
+    private Configs() {}
+
+    /** Reads a YAML or JSON file (JSON is YAML) into a tree; empty file = empty object. */
+    public static ObjectNode readTree(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) throw new BadInputException(file + ": no such config file");
+        JsonNode node;
+        try {
+            node = YAML.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            long line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            throw BadInputException.at(file, line, "malformed config: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+        if (node == null || node.isMissingNode() || node.isNull()) return YAML.createObjectNode();
+        if (!node.isObject()) throw new BadInputException(file + ": a config must be a mapping of keys to values");
+        return (ObjectNode) node;
+    }
+
+    /**
+     * Applies {@code key=value} overrides with dotted keys; kebab-case segments become camelCase
+     * ({@code batch-size} → {@code batchSize}). Values are parsed as YAML scalars.
+     */
+    public static void override(ObjectNode root, Map<String, String> overrides) {
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            String[] path = e.getKey().split("\\.");
+            ObjectNode node = root;
+            for (int i = 0; i < path.length - 1; i++) {
+                String k = camel(path[i]);
+                JsonNode child = node.get(k);
+                if (child == null || !child.isObject()) child = node.putObject(k);
+                node = (ObjectNode) child;
+            }
+            node.set(camel(path[path.length - 1]), scalar(e.getValue()));
+        }
+    }
+
+    /** Binds a tree to {@code type}; {@code source} names the origin in error messages. */
+    public static <T> T bind(JsonNode tree, Class<T> type, String source) {
+        try {
+            return YAML.treeToValue(tree, type);
+        } catch (UnrecognizedPropertyException e) {
+            String known = e.getKnownPropertyIds() == null ? "" : e.getKnownPropertyIds().stream()
+                .map(Object::toString).sorted().collect(Collectors.joining(", "));
+            throw new BadInputException(source + ": unknown key '" + path(e) + "' (known here: " + known + ")");
+        } catch (InvalidFormatException e) {
+            throw new BadInputException(source + ": key '" + path(e) + "' has a value of the wrong type: '"
+                + e.getValue() + "' (expected " + e.getTargetType().getSimpleName() + ")");
+        } catch (MismatchedInputException e) {
+            throw new BadInputException(source + ": key '" + path(e) + "' has a value of the wrong type or shape");
+        } catch (JsonProcessingException e) {
+            throw new BadInputException(source + ": " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** The YAML text of a config object (what runs store as {@code config.yaml}). */
+    public static String toYaml(Object config) {
+        try {
+            return YAML.writeValueAsString(config);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Compact one-line JSON (for JSONL files and --json output). */
+    public static String toJsonLine(Object value) {
+        try {
+            return LINE.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static String toJson(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Parses JSON text (e.g. metadata) into a tree. */
+    public static JsonNode parseJson(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new BadInputException("malformed JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    public static JsonNode toTree(Object config) {
+        return YAML.valueToTree(config);
+    }
+
+    private static String path(JsonMappingException e) {
+        List<JsonMappingException.Reference> refs = e.getPath();
+        return refs.stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+            .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    private static JsonNode scalar(String text) {
+        try {
+            JsonNode n = YAML.readTree(text);
+            return n == null || n.isMissingNode() ? TextNode.valueOf(text) : n;
+        } catch (JsonProcessingException e) {
+            return TextNode.valueOf(text);
+        }
+    }
+
+    static String camel(String key) {
+        StringBuilder sb = new StringBuilder();
+        boolean up = false;
+        for (char c : key.toCharArray()) {
+            if (c == '-' || c == '_') {
+                up = true;
+            } else {
+                sb.append(up ? Character.toUpperCase(c) : c);
+                up = false;
+            }
+        }
+        return sb.toString();
+    }
+}
