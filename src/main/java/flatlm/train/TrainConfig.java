@@ -35,8 +35,19 @@ public final class TrainConfig {
     public String device = "cpu";
     /** A checkpoint (directory, model file or run directory) to initialise the weights from; null = random init. */
     public String initFrom;
-    /** standard (sampled masked tokens); later: exact-target, sam, adversarial. */
+    /**
+     * standard (cross-entropy of sampled masked tokens), exact-target (against the exact
+     * conditional p*: the noise-free control), sam (sharpness-aware minimisation around
+     * standard), sam-exact-target.
+     */
     public String algorithm = "standard";
+    public SamOptions sam = new SamOptions();
+
+    /** Sharpness-aware minimisation. */
+    public static final class SamOptions {
+        /** Radius of the ascent step ε = ρ g / ‖g‖. */
+        public double rho = 0.05;
+    }
 
     /** Model architecture: a named preset, optionally overridden field by field. */
     public static final class Model {
@@ -104,7 +115,8 @@ public final class TrainConfig {
         positive("threads", threads);
         positive("data.evalSentences", data.evalSentences);
         nonNegative("gradClip", gradClip);
-        oneOf("algorithm", algorithm, Set.of("standard"));
+        oneOf("algorithm", algorithm, Set.of("standard", "exact-target", "sam", "sam-exact-target"));
+        if (!(sam.rho > 0) || Double.isInfinite(sam.rho)) fail("sam.rho", "must be > 0", sam.rho);
         oneOf("device", device, Set.of("cpu", "cuda"));
         oneOf("data.masking", data.masking, Set.of("single", "bert"));
         oneOf("optimizer.name", optimizer.name, Set.of("adamw", "sgd"));

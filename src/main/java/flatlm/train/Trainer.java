@@ -59,6 +59,7 @@ public final class Trainer {
     private final LrSchedule schedule;
     private final BatchSource source;
     private final Masking masking;
+    private final Algorithm algorithm;
     private final ExactLoss.HeldOut heldOut;
     private long step;
     private Path lastCheckpoint;
@@ -74,6 +75,7 @@ public final class Trainer {
         this.source = cfg.data.corpus == null ? BatchSource.fresh(language, cfg.seed)
             : BatchSource.corpus(Path.of(cfg.data.corpus));
         this.masking = new Masking(cfg.data.masking, language.vocabulary().size());
+        this.algorithm = Algorithm.of(cfg, language);
         this.heldOut = ExactLoss.HeldOut.of(language,
             BatchSource.heldOut(language, cfg.data.evalSentences, cfg.data.evalSeed));
     }
@@ -168,10 +170,8 @@ public final class Trainer {
                 if (cfg.model.dropout > 0) torch.manual_seed(BatchSource.rngFor(cfg.seed, step, 3).nextLong());
                 model.setTraining(true);
                 model.zeroGrad();
-                Tensor lossTensor = model.loss(batch);
-                loss = lossTensor.item_double();
+                loss = algorithm.gradients(model, new Algorithm.Step(sentences, batch, step));
                 if (!Double.isFinite(loss)) return diverged(step + 1, loss);
-                lossTensor.backward();
                 if (cfg.gradClip > 0) clipGradients(cfg.gradClip);
                 optimizer.step(schedule.at((int) step));
             }

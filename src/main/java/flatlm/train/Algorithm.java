@@ -1,0 +1,65 @@
+package flatlm.train;
+
+import flatlm.lang.Language;
+import flatlm.model.MlmBatch;
+import flatlm.model.MlmModel;
+import flatlm.model.Torch;
+import flatlm.util.BadInputException;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * How one pre-training step turns a batch into gradients (SPEC.md section 3). Called inside
+ * the step's PointerScope with gradients cleared; leaves the gradients in the parameters'
+ * {@code grad} and returns the step's MLM loss (for logging and divergence checks).
+ */
+public interface Algorithm {
+    /** The step's inputs: the sentences, their masked batch, and the step number. */
+    record Step(int[][] sentences, MlmBatch batch, long step) {}
+
+    double gradients(MlmModel model, Step step);
+
+    static Algorithm of(TrainConfig cfg, Language language) {
+        return switch (cfg.algorithm) {
+            case "standard" -> standard();
+            case "exact-target" -> exactTarget(language);
+            case "sam" -> new Sam(standard(), cfg.sam.rho);
+            case "sam-exact-target" -> new Sam(exactTarget(language), cfg.sam.rho);
+            default -> throw new BadInputException("config key 'algorithm': unknown algorithm '" + cfg.algorithm + "'");
+        };
+    }
+
+    /** Cross-entropy of the sampled masked tokens: −mean_m log q(x_m). */
+    static Algorithm standard() {
+        return (model, s) -> backward(model.loss(s.batch()));
+    }
+
+    /**
+     * The noise-free control: cross-entropy against the exact conditional,
+     * −mean_m Σ_v p*(v | x_-i) log q(v). Same minimisers as the standard loss, no label noise.
+     */
+    static Algorithm exactTarget(Language language) {
+        return (model, s) -> backward(exactTargetLoss(model, s, language));
+    }
+
+    static Tensor exactTargetLoss(MlmModel model, Step s, Language language) {
+        int[][] positions = s.batch().wordPositions();
+        int v = model.vocabWords();
+        int m = s.batch().predictions();
+        double[] target = new double[m * v];
+        int k = 0;
+        for (int b = 0; b < positions.length; b++) {
+            if (positions[b].length == 0) continue;
+            double[][] cond = language.conditionals(s.sentences()[b]);
+            for (int pos : positions[b]) System.arraycopy(cond[pos], 0, target, (k++) * v, v);
+        }
+        Tensor logq = model.logProbs(s.batch());
+        Tensor p = Torch.floatingTensor(target, Torch.scalarType(logq), m, v);
+        return logq.mul(p).sum().neg().div(Torch.scalar(m));
+    }
+
+    private static double backward(Tensor loss) {
+        double value = loss.item_double();
+        if (Double.isFinite(value)) loss.backward();
+        return value;
+    }
+}
