@@ -24,6 +24,7 @@ public interface Algorithm {
             case "exact-target" -> exactTarget(language);
             case "sam" -> new Sam(standard(), cfg.sam.rho);
             case "sam-exact-target" -> new Sam(exactTarget(language), cfg.sam.rho);
+            case "adversarial" -> new Adversarial(standard(), language, cfg.adversarial, cfg.seed);
             default -> throw new BadInputException("config key 'algorithm': unknown algorithm '" + cfg.algorithm + "'");
         };
     }

@@ -38,15 +38,28 @@ public final class TrainConfig {
     /**
      * standard (cross-entropy of sampled masked tokens), exact-target (against the exact
      * conditional p*: the noise-free control), sam (sharpness-aware minimisation around
-     * standard), sam-exact-target.
+     * standard), sam-exact-target, adversarial (MLM minus a meta-learning loss that ruins transfer).
      */
     public String algorithm = "standard";
     public SamOptions sam = new SamOptions();
+    public AdversarialOptions adversarial = new AdversarialOptions();
 
     /** Sharpness-aware minimisation. */
     public static final class SamOptions {
         /** Radius of the ascent step ε = ρ g / ‖g‖. */
         public double rho = 0.05;
+    }
+
+    /** Adversarial pre-training: loss = MLM − lambda · meta-loss of a downstream task. */
+    public static final class AdversarialOptions {
+        /** Weight of the meta-loss. */
+        public double lambda = 1.0;
+        /** The downstream task whose transfer is ruined (e.g. hmm:6, pcfg:A). */
+        public String task = "hmm:6";
+        /** Labelled examples per step (7/8 support, 1/8 query). */
+        public int batch = 64;
+        /** Ridge of the closed-form head. */
+        public double ridge = 1e-3;
     }
 
     /** Model architecture: a named preset, optionally overridden field by field. */
@@ -115,7 +128,10 @@ public final class TrainConfig {
         positive("threads", threads);
         positive("data.evalSentences", data.evalSentences);
         nonNegative("gradClip", gradClip);
-        oneOf("algorithm", algorithm, Set.of("standard", "exact-target", "sam", "sam-exact-target"));
+        oneOf("algorithm", algorithm, Set.of("standard", "exact-target", "sam", "sam-exact-target", "adversarial"));
+        if (!(adversarial.lambda >= 0)) fail("adversarial.lambda", "must be >= 0", adversarial.lambda);
+        if (adversarial.batch < 9) fail("adversarial.batch", "must be >= 9 (7/8 support, 1/8 query)", adversarial.batch);
+        if (!(adversarial.ridge > 0)) fail("adversarial.ridge", "must be > 0", adversarial.ridge);
         if (!(sam.rho > 0) || Double.isInfinite(sam.rho)) fail("sam.rho", "must be > 0", sam.rho);
         oneOf("device", device, Set.of("cpu", "cuda"));
         oneOf("data.masking", data.masking, Set.of("single", "bert"));
