@@ -1,0 +1,88 @@
+package flatlm.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PretrainCommandsTest {
+    private static final String[] TINY = {"--model.preset", "tiny", "--language.states", "4", "--language.words", "8",
+        "--language.length", "5", "--batch-size", "16", "--eval-every", "10", "--checkpoint-every", "10",
+        "--data.eval-sentences", "16", "--schedule.warmup", "2"};
+
+    private static String[] args(String... head) {
+        String[] out = new String[head.length + TINY.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(TINY, 0, out, head.length, TINY.length);
+        return out;
+    }
+
+    private static void assertOneLineError(CliRunner r, int code, String... fragments) {
+        assertEquals(code, r.exitCode(), r.err());
+        String last = r.err().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("flatlm: error: "), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+        for (String f : fragments) assertTrue(last.contains(f), "'" + f + "' in " + last);
+    }
+
+    @Test
+    void pretrainThenEvalLossOfTheCheckpoint(@TempDir Path tmp) throws Exception {
+        Path run = tmp.resolve("run");
+        CliRunner r = CliRunner.run(args("pretrain", "--out", run.toString(), "--steps", "20"));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(Files.isRegularFile(run.resolve("checkpoints/step-0000020/model.safetensors")));
+        CliRunner e = CliRunner.run("eval-loss", "--checkpoint", run.toString(), "--sentences", "16", "--json");
+        assertEquals(0, e.exitCode(), e.err());
+        JsonNode j = new ObjectMapper().readTree(e.out());
+        String last = Files.readAllLines(run.resolve("metrics.jsonl")).get(2);
+        JsonNode m = new ObjectMapper().readTree(last);
+        assertEquals(20, m.get("step").asInt());
+        assertEquals(m.get("kl").asDouble(), j.get("kl").asDouble(), 1e-9, "same held-out set, same numbers");
+    }
+
+    @Test
+    void printConfigShowsResolvedKeys() {
+        CliRunner r = CliRunner.run("pretrain", "--print-config", "--optimizer.lr", "0.001", "--steps=77");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("lr: 0.001") && r.out().contains("steps: 77"), r.out());
+    }
+
+    @Test
+    void badConfigsAndCheckpointsAreOneLineErrors(@TempDir Path tmp) throws Exception {
+        assertOneLineError(CliRunner.run("pretrain", "--out", tmp.resolve("a").toString(), "--optimizer.lrr", "1"), 2,
+            "optimizer.lrr");
+        assertOneLineError(CliRunner.run("pretrain", "--out", tmp.resolve("b").toString(), "--steps", "-3"), 2, "steps");
+        Path yaml = tmp.resolve("c.yaml");
+        Files.writeString(yaml, "model:\n  preset: giant\n");
+        assertOneLineError(CliRunner.run("pretrain", "--out", tmp.resolve("c").toString(), "--config", yaml.toString()), 2,
+            "giant");
+        Path blocker = tmp.resolve("file");
+        Files.writeString(blocker, "x");
+        assertOneLineError(CliRunner.run(args("pretrain", "--out", blocker.resolve("run").toString(), "--steps", "2")), 2,
+            "run directory");
+        assertOneLineError(CliRunner.run("eval-loss", "--checkpoint", tmp.resolve("nothing").toString()), 2, "nothing");
+
+        Path run = tmp.resolve("run");
+        assertEquals(0, CliRunner.run(args("pretrain", "--out", run.toString(), "--steps", "10")).exitCode());
+        Path model = run.resolve("checkpoints/step-0000010/model.safetensors");
+        byte[] bytes = Files.readAllBytes(model);
+        bytes[bytes.length / 2] ^= 0x55;
+        Files.write(model, bytes);
+        assertOneLineError(CliRunner.run("eval-loss", "--checkpoint", run.toString()), 2, "checksum");
+        assertOneLineError(CliRunner.run("pretrain", "--resume", run.toString()), 2, "checksum");
+    }
+
+    @Test
+    void divergedRunExitsThreeAndNamesTheLastGoodCheckpoint(@TempDir Path tmp) {
+        CliRunner r = CliRunner.run(args("pretrain", "--out", tmp.resolve("run").toString(), "--steps", "30",
+            "--optimizer.name", "sgd", "--optimizer.lr", "1e9", "--schedule.decay", "constant"));
+        assertOneLineError(r, 3, "NaN", "step-0000");
+    }
+}
