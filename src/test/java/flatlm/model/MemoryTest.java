@@ -1,5 +1,6 @@
 package flatlm.model;
 
+import flatlm.ChildJvm;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.AdamW;
 import org.bytedeco.pytorch.AdamWOptions;
@@ -7,14 +8,8 @@ import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -22,9 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link PointerScope}: RSS (VmRSS of /proc/self/status) after step 2000 minus RSS after
  * step 200 must stay under 50 MB.
  *
- * <p>The steps run in a child JVM with a fixed, pre-touched Java heap and a young
- * generation large enough that no GC runs during the 2,000 steps
- * ({@code -Xms1g -Xmx1g -Xmn800m -XX:+AlwaysPreTouch -XX:+UseSerialGC}). Two reasons: in the
+ * <p>The steps run in a {@link ChildJvm} (fixed, pre-touched heap; no GC during the 2,000
+ * steps). Two reasons: in the
  * surefire JVM, G1 sometimes grows its heap mid-run and the newly touched heap pages alone
  * added ~125 MB of RSS (1 run in ~10) with no native leak; and without GCs a leak cannot be
  * hidden by the GC collecting the leaked tensors' Java wrappers.
@@ -38,27 +32,10 @@ class MemoryTest {
     static final long BOUND_KB = 50 * 1024;
     static final int BATCH = 256;
 
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
-
     @Test
     void rssStaysFlatOverTwoThousandSteps() throws Exception {
         String leak = System.getProperty("flatlm.test.leak", "none");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xms1g", "-Xmx1g", "-Xmn800m", "-XX:+AlwaysPreTouch", "-XX:+UseSerialGC",
-            "-cp", System.getProperty("java.class.path"), Child.class.getName(), leak);
-        pb.environment().put("OMP_NUM_THREADS", "1");
-        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertTrue(p.waitFor(5, TimeUnit.MINUTES));
-        String text = new String(out, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), text);
+        String text = ChildJvm.run(Child.class, leak);
         String line = text.lines().filter(l -> l.startsWith("RSS ")).findFirst().orElseThrow(() -> new AssertionError(text));
         String[] f = line.split(" ");
         long at200 = Long.parseLong(f[1]);
@@ -102,9 +79,9 @@ class MemoryTest {
                         lastLoss = trainStep(model, opt, MlmBatch.singleMask(sentences, mask));
                     }
                 }
-                if (step == 200) at200 = rssKb();
+                if (step == 200) at200 = ChildJvm.rssKb();
             }
-            System.out.println("RSS " + at200 + " " + rssKb() + " " + lastLoss);
+            System.out.println("RSS " + at200 + " " + ChildJvm.rssKb() + " " + lastLoss);
         }
     }
 
