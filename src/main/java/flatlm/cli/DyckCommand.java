@@ -1,0 +1,146 @@
+package flatlm.cli;
+
+import flatlm.dyck.DyckExperiment;
+import flatlm.dyck.DyckInputs;
+import flatlm.util.BadInputException;
+import flatlm.util.Configs;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** {@code flatlm dyck}: experiment 4, the Dyck-language theorem of the paper's Section 6. */
+@Command(name = "dyck", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"The Dyck-language theorem (paper Section 6) as an experiment: transferable and random-feature "
+        + "solutions of the one-layer transformer with zero MLM loss, their exact Tr(H) and downstream sample "
+        + "complexity, and SGD trajectories (with and without label noise). Writes dyck.md, dyck.json, CSVs and "
+        + "PNG/SVG plots into --out.",
+        "Example: flatlm dyck --n 8 --out runs/dyck"})
+public final class DyckCommand implements Callable<Integer> {
+    private static final DyckExperiment.Options D = DyckExperiment.Options.defaults();
+
+    @Option(names = "--n", defaultValue = "8", description = "Sentence length (even, 2..12; random features need n <= 10; default: ${DEFAULT-VALUE}).")
+    int n;
+
+    @Option(names = "--out", defaultValue = "runs/dyck", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--support", defaultValue = "equal-counts", description = "Pre-training sentences: equal-counts (the "
+        + "paper's variant: as many '(' as ')') or prefix-balanced (proper Dyck words) (default: ${DEFAULT-VALUE}).")
+    String support;
+
+    @Option(names = "--widths", split = ",", description = "Random-feature widths m, or 'none' (default: 640,1024,2048,4096; "
+        + "need m >= the number of masked inputs to fit them all).")
+    List<String> widths;
+
+    @Option(names = "--samples", split = ",", description = "Downstream sample sizes N (default: 1,2,4,8,16,32,64,128).")
+    List<Integer> samples;
+
+    @Option(names = "--probe-seeds", defaultValue = "20", description = "Draws of the N samples per size (default: ${DEFAULT-VALUE}).")
+    int probeSeeds;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--sgd-width", defaultValue = "16", description = "Neurons of the SGD-trained model (default: ${DEFAULT-VALUE}).")
+    int sgdWidth;
+
+    @Option(names = "--init-scale", defaultValue = "1", description = "SGD initialisation: entries N(0, s²/fan-in) (default: ${DEFAULT-VALUE}).")
+    double initScale;
+
+    @Option(names = "--lr", defaultValue = "0.2", description = "SGD learning rate, constant (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--batch", defaultValue = "32", description = "SGD batch size, fresh samples every step (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--sgd-steps", defaultValue = "120000", description = "SGD steps per run; 0 skips SGD (default: ${DEFAULT-VALUE}).")
+    int sgdSteps;
+
+    @Option(names = "--eval-every", defaultValue = "2000", description = "Steps between exact evaluations (default: ${DEFAULT-VALUE}).")
+    int evalEvery;
+
+    @Option(names = "--label-noise", defaultValue = "0.5", description = "σ of the Gaussian noise added to the targets in the "
+        + "second SGD run; 0 runs only the noise-free one (default: ${DEFAULT-VALUE}).")
+    double labelNoise;
+
+    @Option(names = "--noise-free-tail", defaultValue = "20000", description = "Last steps of the label-noise run without "
+        + "noise, to land on the zero-loss manifold (default: ${DEFAULT-VALUE}).")
+    int noiseFreeTail;
+
+    @Option(names = "--sgd-probe-samples", split = ",", description = "Downstream N evaluated along SGD (default: 8,32).")
+    List<Integer> sgdProbeSamples;
+
+    @Option(names = "--dense-check-max-params", defaultValue = "1100", description = "Cross-check the closed-form trace "
+        + "entry by entry on models with at most this many parameters (default: ${DEFAULT-VALUE}).")
+    int denseCheckMaxParams;
+
+    @Option(names = "--no-plots", description = "Skip the PNG/SVG plots.")
+    boolean noPlots;
+
+    @Option(names = "--json", description = "Print a JSON summary instead of the table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        DyckExperiment.Options o = new DyckExperiment.Options(n, DyckInputs.Support.parse(support),
+            widths(widths, D.widths()), ints(samples, D.samples()), probeSeeds, seed, sgdWidth, initScale, lr, batch,
+            sgdSteps, evalEvery, labelNoise, noiseFreeTail, ints(sgdProbeSamples, D.sgdProbeSamples()),
+            denseCheckMaxParams, !noPlots);
+        DyckExperiment.Result r = DyckExperiment.run(o, out);
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("out", out.toString());
+            m.put("traceLowerBound", r.traceBound());
+            Map<String, Object> sols = new LinkedHashMap<>();
+            for (DyckExperiment.Solution s : r.solutions()) {
+                Map<String, Object> x = new LinkedHashMap<>();
+                x.put("width", s.width());
+                x.put("mlmLoss", s.loss());
+                x.put("trace", s.trace());
+                Map<String, Object> d = new LinkedHashMap<>();
+                for (var st : s.downstream()) d.put(Integer.toString(st.samples()), st.mean());
+                x.put("downstream", d);
+                sols.put(s.id(), x);
+            }
+            m.put("solutions", sols);
+            m.put("seconds", r.seconds());
+            System.out.println(Configs.toJsonLine(m));
+        } else {
+            System.out.printf(Locale.ROOT, "%-34s %6s %10s %10s %10s %10s%n", "solution", "m", "MLM loss", "Tr(H)",
+                "err N=" + o.samples()[0], "err N=" + o.samples()[o.samples().length - 1]);
+            System.out.printf(Locale.ROOT, "%-34s %6s %10s %10.4f%n", "(lower bound, flattest)", "", "0", r.traceBound());
+            for (DyckExperiment.Solution s : r.solutions()) {
+                System.out.printf(Locale.ROOT, "%-34s %6d %10.2e %10.4f %10.3g %10.3g%n", s.id(), s.width(), s.loss(), s.trace(),
+                    s.downstream()[0].mean(), s.downstream()[s.downstream().length - 1].mean());
+            }
+            System.out.printf(Locale.ROOT, "wrote %s (%.1f s)%n", out.resolve("dyck.md"), r.seconds());
+        }
+        return 0;
+    }
+
+    static int[] widths(List<String> given, int[] fallback) {
+        if (given == null) return fallback;
+        if (given.size() == 1 && given.get(0).equalsIgnoreCase("none")) return new int[0];
+        int[] out = new int[given.size()];
+        for (int i = 0; i < out.length; i++) {
+            try {
+                out[i] = Integer.parseInt(given.get(i).trim());
+            } catch (NumberFormatException e) {
+                throw new BadInputException("--widths: '" + given.get(i) + "' is not an integer (or give 'none')");
+            }
+        }
+        return out;
+    }
+
+    static int[] ints(List<Integer> given, int[] fallback) {
+        if (given == null) return fallback;
+        if (given.isEmpty()) throw new BadInputException("empty list");
+        return given.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
