@@ -54,6 +54,11 @@ public final class LanguageOptions {
     @Option(names = "--n", defaultValue = "8", description = "Dyck: sentence length, even (default: ${DEFAULT-VALUE}).")
     int dyckLength;
 
+    @Option(names = "--support", defaultValue = "equal-count",
+        description = "Dyck: equal-count (as many '(' as ')', any order: the paper's Section 6) or dyck "
+            + "(proper Dyck words) (default: ${DEFAULT-VALUE}).")
+    String dyckSupport;
+
     @Option(names = "--language-seed", defaultValue = "1",
         description = "Seed of the random grammar or HMM matrices (default: ${DEFAULT-VALUE}).")
     long languageSeed;
@@ -73,6 +78,7 @@ public final class LanguageOptions {
         spec.alpha = alpha;
         spec.leakage = leakage;
         spec.n = dyckLength;
+        spec.support = dyckSupport;
         spec.seed = languageSeed;
         return spec;
     }

@@ -32,6 +32,8 @@ public final class LanguageSpec {
     public double leakage = 0.0;
     /** Dyck: sentence length (even). */
     public int n = 8;
+    /** Dyck: "equal-count" (the paper's Section 6: as many "(" as ")", any order) or "dyck" (proper Dyck words). */
+    public String support = "equal-count";
     /** Seed of the random grammar or HMM matrices. */
     public long seed = 1;
 
@@ -40,7 +42,7 @@ public final class LanguageSpec {
         return switch (kind) {
             case "pcfg" -> pcfg().withLabelMode(parseLabelMode());
             case "hmm" -> Hmm.random(new Hmm.Config(states, words, blocks, length, alpha, leakage), seed);
-            case "dyck" -> new Dyck(n);
+            case "dyck" -> new Dyck(n, Dyck.Support.parse(support));
             default -> throw new BadInputException("language kind: unknown language '" + kind
                 + "' (expected pcfg, hmm or dyck)");
         };

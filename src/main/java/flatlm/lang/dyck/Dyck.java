@@ -15,21 +15,54 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 /**
- * Dyck language of the paper's Section 6: balanced strings of one bracket type, of a fixed even
- * length n, drawn uniformly. Word 0 is "(" ({@link #OPEN}), word 1 is ")" ({@link #CLOSE}).
+ * Bracket language of the paper's Section 6: strings of one bracket type of a fixed even length
+ * n, drawn uniformly from the support: {@link Support#EQUAL_COUNT} (as many "(" as ")", in any
+ * order: the paper's definition, which its theorem assumes) or {@link Support#DYCK} (proper Dyck
+ * words: no prefix closes more than it opens). Word 0 is "(" ({@link #OPEN}), word 1 is ")"
+ * ({@link #CLOSE}). Either way a single masked bracket is determined by the rest.
  * Downstream task "dyck" ({@link DyckTask}): n i.i.d. uniform brackets, regress #"(" − #")".
  */
 public final class Dyck implements Language {
     public static final int OPEN = 0;
     public static final int CLOSE = 1;
 
+    /** Which strings of length n have positive probability. */
+    public enum Support {
+        EQUAL_COUNT("equal-count"), DYCK("dyck");
+
+        private final String id;
+
+        Support(String id) {
+            this.id = id;
+        }
+
+        public String id() {
+            return id;
+        }
+
+        public static Support parse(String s) {
+            for (Support v : values()) if (v.id.equals(s)) return v;
+            throw new BadInputException("dyck support: expected equal-count or dyck, got '" + s + "'");
+        }
+    }
+
     private final int n;
+    private final Support support;
     private final Vocabulary vocabulary = new Vocabulary(List.of("(", ")"));
 
-    /** Balanced strings of length n; n must be even and ≥ 2 (BadInputException otherwise). */
+    /** Proper Dyck words of length n; n must be even and ≥ 2 (BadInputException otherwise). */
     public Dyck(int n) {
+        this(n, Support.DYCK);
+    }
+
+    public Dyck(int n, Support support) {
         if (n < 2 || n % 2 != 0) throw new BadInputException("dyck: n must be even and >= 2, got " + n);
         this.n = n;
+        this.support = support;
+    }
+
+    public Support support() {
+        return support;
     }
 
     public static Dyck loadDefinition(Path dir) throws IOException {
@@ -40,7 +73,7 @@ public final class Dyck implements Language {
             throw new BadInputException(file + ": \"n\" must be an integer");
         }
         try {
-            return new Dyck(nn.asInt());
+            return new Dyck(nn.asInt(), Support.parse(root.path("support").asText("dyck")));
         } catch (BadInputException e) {
             throw new BadInputException(file + ": " + e.getMessage());
         }
@@ -62,6 +95,7 @@ public final class Dyck implements Language {
      */
     @Override
     public Sentence sample(RandomGenerator rng) {
+        if (support == Support.EQUAL_COUNT) return new Sentence(equalCount(rng), null, null);
         int[] words = new int[n];
         int h = 0;
         for (int i = 0; i < n; i++) {
@@ -72,6 +106,19 @@ public final class Dyck implements Language {
             h += open ? 1 : -1;
         }
         return new Sentence(words, null, null);
+    }
+
+    /** A uniform arrangement of n/2 "(" and n/2 ")": Fisher–Yates shuffle of a sorted string. */
+    private int[] equalCount(RandomGenerator rng) {
+        int[] words = new int[n];
+        for (int i = n / 2; i < n; i++) words[i] = CLOSE;
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = words[i];
+            words[i] = words[j];
+            words[j] = t;
+        }
+        return words;
     }
 
     /** P(next = "(") for a uniform completion of m tokens from height h: k(h+2)/(m(h+1)), k = (m−h)/2. */
@@ -98,7 +145,8 @@ public final class Dyck implements Language {
         for (int j = 1; j <= n; j++) prefixMin[j] = Math.min(prefixMin[j - 1], height[j]);
         suffixMin[n + 1] = Integer.MAX_VALUE;
         for (int j = n; j >= 0; j--) suffixMin[j] = Math.min(suffixMin[j + 1], height[j]);
-        if (height[n] != 0 || prefixMin[n] < 0) {
+        boolean prefix = support == Support.DYCK;
+        if (height[n] != 0 || (prefix && prefixMin[n] < 0)) {
             throw new IllegalArgumentException("sentence has probability zero: not a balanced string");
         }
         double[][] out = new double[n][2];
@@ -106,7 +154,7 @@ public final class Dyck implements Language {
             double z = 0;
             for (int v = 0; v < 2; v++) {
                 int d = step(v, i) - step(words[i], i);
-                boolean balanced = height[n] + d == 0 && prefixMin[i] >= 0 && suffixMin[i + 1] + d >= 0;
+                boolean balanced = height[n] + d == 0 && (!prefix || (prefixMin[i] >= 0 && suffixMin[i + 1] + d >= 0));
                 out[i][v] = balanced ? 1 : 0;
                 z += out[i][v];
             }
@@ -142,11 +190,12 @@ public final class Dyck implements Language {
 
     @Override public List<DownstreamTask> tasks() { return List.of(new DyckTask(n)); }
 
-    /** Writes {@code language.json} = {"kind":"dyck","n":n}. */
+    /** Writes {@code language.json} = {"kind":"dyck","n":n,"support":"equal-count"|"dyck"}. */
     @Override
     public void writeDefinition(Path dir) throws IOException {
         ObjectNode root = DefinitionFiles.newDefinition("dyck");
         root.put("n", n);
+        root.put("support", support.id());
         DefinitionFiles.write(dir, root);
     }
 }

@@ -222,4 +222,37 @@ class DyckTest {
             assertTrue(e.getMessage().contains(c[1]), e.getMessage());
         }
     }
+
+    @Test
+    void equalCountSupportIsUniformOverAllArrangementsWithExactConditionals() {
+        int n = 6; // C(6,3) = 20 strings
+        Dyck dyck = new Dyck(n, Dyck.Support.EQUAL_COUNT);
+        long[] counts = new long[1 << n];
+        SplittableRandom rng = new SplittableRandom(4);
+        int samples = 100_000;
+        for (int k = 0; k < samples; k++) counts[code(dyck.sample(rng).words())]++;
+        double chi2 = 0;
+        int support = 0;
+        for (int c = 0; c < (1 << n); c++) {
+            int[] w = bits(c, n);
+            int opens = 0;
+            for (int t : w) opens += t == Dyck.OPEN ? 1 : 0;
+            if (opens != n / 2) {
+                assertEquals(0, counts[c], "outside the support");
+                assertThrows(IllegalArgumentException.class, () -> dyck.conditionals(w));
+                continue;
+            }
+            support++;
+            double e = samples / 20.0;
+            chi2 += (counts[c] - e) * (counts[c] - e) / e;
+            double[][] cond = dyck.conditionals(w);
+            for (int i = 0; i < n; i++) assertEquals(1.0, cond[i][w[i]], 0.0, "a single mask is determined by the count");
+        }
+        assertEquals(20, support);
+        assertTrue(chi2 < new ChiSquaredDistribution(19).inverseCumulativeProbability(1 - 1e-6), "chi2 " + chi2);
+        // an equal-count string that is not a Dyck word: positive under EQUAL_COUNT only
+        int[] closeFirst = {Dyck.CLOSE, Dyck.OPEN, Dyck.OPEN, Dyck.CLOSE, Dyck.OPEN, Dyck.CLOSE};
+        assertEquals(1.0, dyck.conditionals(closeFirst)[0][Dyck.CLOSE], 0.0);
+        assertThrows(IllegalArgumentException.class, () -> new Dyck(n).conditionals(closeFirst));
+    }
 }
