@@ -82,6 +82,29 @@ public interface MlmModel {
     /** The configuration as JSON, stored in checkpoints' metadata. */
     String configJson();
 
+    /** Kind of model, stored in checkpoints' metadata: "transformer" or "lstm". */
+    String kind();
+
+    /**
+     * Copies values into the parameters (same names and shapes; converted to the model's
+     * dtype and device). Every parameter must be present; throws {@link IllegalArgumentException}
+     * otherwise, before modifying anything.
+     */
+    default void copyParametersFrom(java.util.Map<String, Tensor> values) {
+        LinkedHashMap<String, Tensor> params = namedParameters();
+        for (java.util.Map.Entry<String, Tensor> e : params.entrySet()) {
+            Tensor src = values.get(e.getKey());
+            if (src == null) throw new IllegalArgumentException("missing parameter " + e.getKey());
+            if (!java.util.Arrays.equals(Torch.shape(src), Torch.shape(e.getValue())))
+                throw new IllegalArgumentException("parameter " + e.getKey() + " has shape "
+                    + java.util.Arrays.toString(Torch.shape(src)) + ", expected " + java.util.Arrays.toString(Torch.shape(e.getValue())));
+        }
+        try (org.bytedeco.javacpp.PointerScope s = new org.bytedeco.javacpp.PointerScope();
+             org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            for (java.util.Map.Entry<String, Tensor> e : params.entrySet()) e.getValue().copy_(values.get(e.getKey()));
+        }
+    }
+
     /** Sets every parameter's gradient to undefined (as {@code zero_grad(set_to_none=true)}). */
     default void zeroGrad() {
         for (Tensor p : namedParameters().values()) {

@@ -2,7 +2,6 @@ package flatlm.model;
 
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -13,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 
@@ -178,24 +176,6 @@ public final class MlmTransformer implements MlmModel {
         return Collections.unmodifiableList(new ArrayList<>(params.keySet()));
     }
 
-    /**
-     * Copies values into the parameters (same names, shapes; any floating dtype, converted).
-     * Every parameter must be present; throws {@link IllegalArgumentException} otherwise.
-     */
-    public void copyParametersFrom(Map<String, Tensor> values) {
-        for (String name : params.keySet())
-            if (!values.containsKey(name)) throw new IllegalArgumentException("missing parameter " + name);
-        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
-            for (Map.Entry<String, Tensor> e : params.entrySet()) {
-                Tensor src = values.get(e.getKey());
-                if (!java.util.Arrays.equals(Torch.shape(src), Torch.shape(e.getValue())))
-                    throw new IllegalArgumentException("parameter " + e.getKey() + " has shape "
-                        + java.util.Arrays.toString(Torch.shape(src)) + ", expected " + java.util.Arrays.toString(Torch.shape(e.getValue())));
-                e.getValue().copy_(src);
-            }
-        }
-    }
-
     public ModelConfig config() {
         return cfg;
     }
@@ -208,6 +188,7 @@ public final class MlmTransformer implements MlmModel {
     @Override public void setTraining(boolean training) { this.training = training; }
     @Override public boolean isTraining() { return training; }
     @Override public String configJson() { return cfg.toJson(); }
+    @Override public String kind() { return "transformer"; }
 
     // ---------------------------------------------------------------- forward
 

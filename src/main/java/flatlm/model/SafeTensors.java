@@ -51,6 +51,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class SafeTensors {
     /** Metadata key holding the model config JSON. */
     public static final String CONFIG_KEY = "flatlm.config";
+    /** Metadata key holding the model kind ("transformer", "lstm"). */
+    public static final String KIND_KEY = "flatlm.model";
     private static final long MAX_HEADER = 100L << 20;
     private static final ObjectMapper JSON = new ObjectMapper()
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
@@ -113,6 +115,7 @@ public final class SafeTensors {
     public static void save(Path file, MlmModel model, Map<String, String> extra) {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
+        meta.put(KIND_KEY, model.kind());
         meta.put(CONFIG_KEY, model.configJson());
         if (extra != null) meta.putAll(extra);
         write(file, model.namedParameters(), meta);
@@ -329,7 +332,7 @@ public final class SafeTensors {
      * Loads the parameters of {@code model} from {@code file}: the names, shapes and dtypes must
      * match the model exactly, else {@link BadInputException} (nothing is modified then).
      */
-    public static void load(Path file, MlmTransformer model) {
+    public static void load(Path file, MlmModel model) {
         Header h = readHeader(file);
         checkAgainst(file, h, model.namedParameters(), model.dtype());
         LinkedHashMap<String, Tensor> values = read(file);
@@ -356,16 +359,36 @@ public final class SafeTensors {
                 throw new BadInputException("checkpoint " + file + " has unexpected parameter " + name);
     }
 
-    /** The model config stored in a checkpoint's metadata. */
+    /** The transformer config stored in a checkpoint's metadata. */
     public static ModelConfig readConfig(Path file) {
-        String json = readMetadata(file).get(CONFIG_KEY);
-        if (json == null) throw new BadInputException("checkpoint " + file + " has no " + CONFIG_KEY + " metadata");
-        return ModelConfig.fromJson(json);
+        Map<String, String> meta = readMetadata(file);
+        String kind = meta.getOrDefault(KIND_KEY, "transformer");
+        if (!kind.equals("transformer")) throw new BadInputException("checkpoint " + file + " holds a " + kind + " model, not a transformer");
+        return ModelConfig.fromJson(requireConfig(file, meta));
     }
 
-    /** A model built from the config stored in {@code file}, with its parameters loaded. */
+    private static String requireConfig(Path file, Map<String, String> meta) {
+        String json = meta.get(CONFIG_KEY);
+        if (json == null) throw new BadInputException("checkpoint " + file + " has no " + CONFIG_KEY + " metadata");
+        return json;
+    }
+
+    /** The transformer built from the config stored in {@code file}, with its parameters loaded. */
     public static MlmTransformer loadModel(Path file, String device) {
         MlmTransformer m = new MlmTransformer(readConfig(file), 0, device);
+        load(file, m);
+        return m;
+    }
+
+    /** A model of any kind (transformer or LSTM) built from the config stored in {@code file}, with its parameters loaded. */
+    public static MlmModel loadAnyModel(Path file, String device) {
+        Map<String, String> meta = readMetadata(file);
+        String kind = meta.getOrDefault(KIND_KEY, "transformer");
+        MlmModel m = switch (kind) {
+            case "transformer" -> new MlmTransformer(ModelConfig.fromJson(requireConfig(file, meta)), 0, device);
+            case "lstm" -> new MlmLstm(LstmConfig.fromJson(requireConfig(file, meta)), 0, device);
+            default -> throw new BadInputException("checkpoint " + file + " holds an unknown model kind '" + kind + "'");
+        };
         load(file, m);
         return m;
     }

@@ -21,10 +21,16 @@ import org.bytedeco.pytorch.global.torch;
 public final class Torch {
     private Torch() {}
 
-    /** Sets libtorch's intra-op thread count (and inter-op on first use). */
+    /**
+     * Sets libtorch's intra-op thread count and OpenBLAS's thread count. Pitfall: libtorch's
+     * {@code set_num_threads} does not reach OpenBLAS (which libtorch calls for matrix
+     * products); with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS unset OpenBLAS uses every core, and
+     * on a busy 2-core machine a "1-thread" training step became 10× slower.
+     */
     public static void setThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         torch.set_num_threads(threads);
+        org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads(threads);
     }
 
     public static int threads() {
