@@ -3,7 +3,7 @@ package flatlm.cli;
 import flatlm.eval.ExactLoss;
 import flatlm.lang.Language;
 import flatlm.lang.LanguageSpec;
-import flatlm.model.MlmTransformer;
+import flatlm.model.MlmModel;
 import flatlm.model.Torch;
 import flatlm.train.BatchSource;
 import flatlm.train.Checkpoint;
@@ -49,7 +49,7 @@ public final class EvalLossCommand implements Callable<Integer> {
         LanguageSpec spec = Checkpoint.language(resolved);
         if (spec == null) throw new BadInputException(checkpoint + ": the checkpoint does not record its language");
         Language language = spec.build();
-        MlmTransformer model = Checkpoint.loadModel(resolved, "cpu");
+        MlmModel model = Checkpoint.loadAnyModel(resolved, "cpu");
         ExactLoss.Result r = ExactLoss.evaluate(model, ExactLoss.HeldOut.of(language,
             BatchSource.heldOut(language, sentences, seed)), Trainer.EVAL_ROWS);
         if (json) {

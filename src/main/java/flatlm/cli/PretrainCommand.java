@@ -72,7 +72,7 @@ public final class PretrainCommand implements Callable<Integer> {
             trainer = Trainer.start(cfg, out);
         }
         System.err.printf("flatlm: %s, %d parameters, %s, batch %d, %d steps -> %s%n",
-            trainer.model().config().toJson(), trainer.model().numParameters(), cfg.optimizer.name, cfg.batchSize,
+            trainer.model().kind() + " " + trainer.model().configJson(), trainer.model().numParameters(), cfg.optimizer.name, cfg.batchSize,
             cfg.steps, runDir);
         Trainer.Outcome outcome;
         try (ProgressBar bar = ProgressBars.create("pretrain", cfg.steps, " steps")) {

@@ -153,9 +153,14 @@ public final class Checkpoint {
         }
     }
 
-    /** The model of a checkpoint (file or directory). */
+    /** The transformer of a checkpoint (file or directory); a one-line error for another model kind. */
     public static MlmTransformer loadModel(Path resolved, String device) {
         return SafeTensors.loadModel(modelFile(resolved), device);
+    }
+
+    /** The model of a checkpoint, transformer or LSTM. */
+    public static MlmModel loadAnyModel(Path resolved, String device) {
+        return SafeTensors.loadAnyModel(modelFile(resolved), device);
     }
 
     /** The language spec stored in a checkpoint's model file, or null if absent. */

@@ -64,7 +64,11 @@ public final class TrainConfig {
 
     /** Model architecture: a named preset, optionally overridden field by field. */
     public static final class Model {
-        /** tiny, small, base-cpu, or a paper size (see {@code flatlm.model.ModelConfig}). */
+        /**
+         * Transformer: tiny, small, base-cpu, base-cpu-4, paper-64 … paper-1024 (see
+         * {@code flatlm.model.ModelConfig}); bidirectional LSTM: lstm-tiny, lstm-small, lstm-base,
+         * lstm-large (see {@code flatlm.model.LstmConfig}).
+         */
         public String preset = "small";
         public Integer d;
         public Integer heads;

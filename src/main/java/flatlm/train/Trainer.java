@@ -3,7 +3,10 @@ package flatlm.train;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flatlm.eval.ExactLoss;
 import flatlm.lang.Language;
+import flatlm.model.LstmConfig;
 import flatlm.model.MlmBatch;
+import flatlm.model.MlmLstm;
+import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
 import flatlm.model.SafeTensors;
@@ -54,7 +57,7 @@ public final class Trainer {
     private final TrainConfig cfg;
     private final Path runDir;
     private final Language language;
-    private final MlmTransformer model;
+    private final MlmModel model;
     private final Optimizer optimizer;
     private final LrSchedule schedule;
     private final BatchSource source;
@@ -69,7 +72,7 @@ public final class Trainer {
         this.runDir = runDir;
         Torch.setThreads(cfg.threads);
         this.language = cfg.language.build();
-        this.model = new MlmTransformer(modelConfig(cfg, language), cfg.seed, cfg.device);
+        this.model = buildModel(cfg, language);
         this.optimizer = Optimizer.of(cfg.optimizer, model.namedParameters());
         this.schedule = LrSchedule.of(cfg);
         this.source = cfg.data.corpus == null ? BatchSource.fresh(language, cfg.seed)
@@ -80,7 +83,24 @@ public final class Trainer {
             BatchSource.heldOut(language, cfg.data.evalSentences, cfg.data.evalSeed));
     }
 
-    /** The model architecture of a config: the preset with its per-field overrides. */
+    /**
+     * The model of a config: a transformer preset (see {@link ModelConfig#presets()}) or an LSTM
+     * preset (names starting with {@code lstm-}, see {@link LstmConfig#presets()}; {@code d} overrides
+     * the embedding and state width, {@code layers} the depth), initialised from the seed.
+     */
+    public static MlmModel buildModel(TrainConfig cfg, Language language) {
+        if (!LstmConfig.presets().containsKey(cfg.model.preset)) {
+            return new MlmTransformer(modelConfig(cfg, language), cfg.seed, cfg.device);
+        }
+        LstmConfig p = LstmConfig.preset(cfg.model.preset, language.vocabulary().size(), language.maxLength());
+        LstmConfig c = new LstmConfig(p.vocabWords(), p.maxLength(),
+            cfg.model.d != null ? cfg.model.d : p.embed(), cfg.model.d != null ? cfg.model.d : p.hidden(),
+            cfg.model.layers != null ? cfg.model.layers : p.layers(), cfg.model.dropout,
+            ModelConfig.DType.parse(cfg.model.dtype));
+        return new MlmLstm(c, cfg.seed, cfg.device);
+    }
+
+    /** The transformer architecture of a config: the preset with its per-field overrides. */
     public static ModelConfig modelConfig(TrainConfig cfg, Language language) {
         ModelConfig p = ModelConfig.preset(cfg.model.preset, language.vocabulary().size(), language.maxLength());
         return new ModelConfig(p.vocabWords(), p.maxLength(),
@@ -136,7 +156,7 @@ public final class Trainer {
         return step;
     }
 
-    public MlmTransformer model() {
+    public MlmModel model() {
         return model;
     }
 

@@ -105,4 +105,21 @@ class TrainerTest {
         List<JsonNode> m = metrics(tmp.resolve("run"));
         assertEquals("diverged", m.get(m.size() - 1).get("event").asText());
     }
+
+    @Test
+    void bidirectionalLstmTrainsAndItsCheckpointReloads(@TempDir Path tmp) throws Exception {
+        TrainConfig c = tiny(80);
+        c.model.preset = "lstm-tiny";
+        c.optimizer.lr = 1e-2;
+        Path run = tmp.resolve("lstm");
+        Trainer.start(c, run).run(0, null);
+        List<JsonNode> m = metrics(run);
+        double first = m.get(0).get("kl").asDouble();
+        double last = m.get(m.size() - 1).get("kl").asDouble();
+        assertTrue(last < 0.5 * first, "KL " + first + " -> " + last);
+        Path ckpt = Checkpoint.resolve(run);
+        assertEquals("lstm", Checkpoint.loadAnyModel(ckpt, "cpu").kind());
+        BadInputException e = assertThrows(BadInputException.class, () -> Checkpoint.loadModel(ckpt, "cpu"));
+        assertTrue(e.getMessage().contains("lstm"), e.getMessage());
+    }
 }
