@@ -1,0 +1,112 @@
+package flatlm.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The outcome of one downstream protocol (probe, lookup table, fine-tuning) repeated over
+ * seeds: one {@link SeedResult} per seed and their mean ± standard deviation.
+ *
+ * @param method   "probe", "lookup" or "finetune"
+ * @param settings the protocol's settings (solver, sizes, ...), for the JSON result
+ */
+public record DownstreamResult(String method, String task, int numClasses, List<SeedResult> seeds,
+                               Map<String, Object> settings, double seconds) {
+    /**
+     * One seed: test accuracy (of the rounded prediction for regression), test MSE (regression;
+     * NaN otherwise), training accuracy, the training objective at the solution, iterations
+     * (L-BFGS iterations or optimiser steps), whether the solver converged, and the Bayes
+     * ceiling on the same test examples (NaN when unknown).
+     */
+    public record SeedResult(long seed, double accuracy, double mse, double trainAccuracy, double trainObjective,
+                             int iterations, boolean converged, double bayesAccuracy) {}
+
+    /** Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value). */
+    public record Summary(double mean, double std, int n) {
+        public static Summary of(double[] values) {
+            int n = values.length;
+            if (n == 0) return new Summary(Double.NaN, Double.NaN, 0);
+            double mean = 0;
+            for (double v : values) mean += v;
+            mean /= n;
+            double ss = 0;
+            for (double v : values) ss += (v - mean) * (v - mean);
+            return new Summary(mean, n > 1 ? Math.sqrt(ss / (n - 1)) : 0.0, n);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%.4f ± %.4f", mean, std);
+        }
+    }
+
+    public DownstreamResult {
+        seeds = List.copyOf(seeds);
+        settings = settings == null ? Map.of() : new LinkedHashMap<>(settings);
+    }
+
+    public boolean regression() {
+        return numClasses == 0;
+    }
+
+    public Summary accuracy() {
+        return Summary.of(seeds.stream().mapToDouble(SeedResult::accuracy).toArray());
+    }
+
+    public Summary mse() {
+        return Summary.of(seeds.stream().mapToDouble(SeedResult::mse).toArray());
+    }
+
+    public Summary trainAccuracy() {
+        return Summary.of(seeds.stream().mapToDouble(SeedResult::trainAccuracy).toArray());
+    }
+
+    /** The Bayes ceiling's mean ± std over seeds, or a NaN summary when unknown. */
+    public Summary bayesAccuracy() {
+        double[] b = seeds.stream().mapToDouble(SeedResult::bayesAccuracy).toArray();
+        for (double v : b) if (Double.isNaN(v)) return new Summary(Double.NaN, Double.NaN, 0);
+        return Summary.of(b);
+    }
+
+    /** The result as a JSON-ready map (snake_case keys; NaN fields left out). */
+    public Map<String, Object> toJson() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("method", method);
+        out.put("task", task);
+        out.put("classes", numClasses);
+        out.put("regression", regression());
+        Summary acc = accuracy();
+        out.put("accuracy_mean", acc.mean());
+        out.put("accuracy_std", acc.std());
+        if (regression()) {
+            Summary m = mse();
+            out.put("mse_mean", m.mean());
+            out.put("mse_std", m.std());
+        }
+        Summary bayes = bayesAccuracy();
+        if (bayes.n() > 0) {
+            out.put("bayes_accuracy_mean", bayes.mean());
+            out.put("bayes_accuracy_std", bayes.std());
+        }
+        out.put("train_accuracy_mean", trainAccuracy().mean());
+        out.putAll(settings);
+        List<Map<String, Object>> per = new ArrayList<>();
+        for (SeedResult s : seeds) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("seed", s.seed());
+            m.put("accuracy", s.accuracy());
+            if (!Double.isNaN(s.mse())) m.put("mse", s.mse());
+            m.put("train_accuracy", s.trainAccuracy());
+            if (!Double.isNaN(s.trainObjective())) m.put("train_objective", s.trainObjective());
+            m.put("iterations", s.iterations());
+            m.put("converged", s.converged());
+            if (!Double.isNaN(s.bayesAccuracy())) m.put("bayes_accuracy", s.bayesAccuracy());
+            per.add(m);
+        }
+        out.put("seeds", per);
+        out.put("seconds", seconds);
+        return out;
+    }
+}

@@ -1,0 +1,45 @@
+package flatlm.eval;
+
+import flatlm.lang.DownstreamTask;
+import flatlm.util.BadInputException;
+
+import java.util.SplittableRandom;
+
+/**
+ * A labelled train/test split of a downstream task, drawn from the task's input distribution
+ * ({@link DownstreamTask#sample}) with a seed of its own: the same (task, sizes, seed) give the
+ * same split, and its stream is independent of pre-training's batches and held-out set.
+ * Labels are class ids, or integer targets for a regression task ({@code numClasses == 0}).
+ */
+public record DownstreamSplit(String task, int numClasses, long seed,
+                              int[][] trainWords, int[] trainLabels, int[][] testWords, int[] testLabels) {
+    /** Default sizes for quick use (the paper draws 0.1M examples per task). */
+    public static final int DEFAULT_TRAIN = 2000;
+    public static final int DEFAULT_TEST = 1000;
+
+    public boolean regression() {
+        return numClasses == 0;
+    }
+
+    /** Draws {@code train} then {@code test} examples of {@code task} from {@code seed}. */
+    public static DownstreamSplit draw(DownstreamTask task, int train, int test, long seed) {
+        if (train < 1) throw new BadInputException("the train split needs at least 1 example, got " + train);
+        if (test < 1) throw new BadInputException("the test split needs at least 1 example, got " + test);
+        SplittableRandom rng = EvalSeeds.rng(seed, EvalSeeds.SPLIT);
+        int[][] trw = new int[train][];
+        int[] trl = new int[train];
+        for (int i = 0; i < train; i++) {
+            DownstreamTask.Example e = task.sample(rng);
+            trw[i] = e.words();
+            trl[i] = e.label();
+        }
+        int[][] tew = new int[test][];
+        int[] tel = new int[test];
+        for (int i = 0; i < test; i++) {
+            DownstreamTask.Example e = task.sample(rng);
+            tew[i] = e.words();
+            tel[i] = e.label();
+        }
+        return new DownstreamSplit(task.name(), task.numClasses(), seed, trw, trl, tew, tel);
+    }
+}

@@ -1,0 +1,16 @@
+package flatlm.eval;
+
+/**
+ * Maps sentences (word ids) to fixed-length feature vectors for the linear probe: the frozen
+ * model's hidden states ({@link ModelFeatures}) or the exact conditionals ({@link LookupFeatures}).
+ */
+public interface FeatureExtractor {
+    /** Number of features per sentence. */
+    int dimension();
+
+    /** Features of every sentence, one row each. */
+    FeatureMatrix extract(int[][] sentences);
+
+    /** What the features are (for reports): "model", "lookup". */
+    String kind();
+}

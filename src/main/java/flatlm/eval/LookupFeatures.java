@@ -1,0 +1,63 @@
+package flatlm.eval;
+
+import flatlm.lang.Language;
+import flatlm.util.BadInputException;
+import flatlm.util.Parallel;
+
+/**
+ * The lookup-table baseline's features (paper Section 3): the exact conditionals
+ * p*(·|x_-i) of every position, concatenated, {@code [maxLength · V]}: position i occupies
+ * columns {@code [i·V, (i+1)·V)}; positions past the sentence's end are zero. This is the
+ * representation of a model with perfect pre-training loss whose features are the truth (its
+ * output embedding being the identity); no model is involved.
+ */
+public final class LookupFeatures implements FeatureExtractor {
+    private final Language language;
+    private final int vocab;
+    private final int maxLength;
+    private final int threads;
+
+    public LookupFeatures(Language language, int threads) {
+        this.language = language;
+        this.vocab = language.vocabulary().size();
+        this.maxLength = language.maxLength();
+        this.threads = Math.max(1, threads);
+    }
+
+    public LookupFeatures(Language language) {
+        this(language, 1);
+    }
+
+    @Override public int dimension() { return maxLength * vocab; }
+
+    @Override public String kind() { return "lookup"; }
+
+    /** The features of one sentence: its conditionals, row after row, zero-padded to maxLength. */
+    public double[] of(int[] words) {
+        double[] out = new double[dimension()];
+        fill(words, out, 0);
+        return out;
+    }
+
+    private void fill(int[] words, double[] out, int offset) {
+        if (words.length > maxLength) {
+            throw new BadInputException("sentence of " + words.length + " words exceeds the language's maximum length " + maxLength);
+        }
+        double[][] cond;
+        try {
+            cond = language.conditionals(words);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException("lookup table: the exact conditionals p*(.|x_-i) are undefined for a "
+                + language.kind() + " task input (" + e.getMessage() + ")");
+        }
+        for (int i = 0; i < cond.length; i++) System.arraycopy(cond[i], 0, out, offset + i * vocab, vocab);
+    }
+
+    @Override
+    public FeatureMatrix extract(int[][] sentences) {
+        FeatureMatrix m = FeatureMatrix.zeros(sentences.length, dimension());
+        int d = dimension();
+        Parallel.forEach(sentences.length, threads, r -> fill(sentences[r], m.data(), r * d));
+        return m;
+    }
+}
