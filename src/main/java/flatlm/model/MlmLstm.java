@@ -124,18 +124,6 @@ public final class MlmLstm implements MlmModel {
         return new LinkedHashMap<>(params);
     }
 
-    @Override
-    public TensorVector parameterVector() {
-        return new TensorVector(params.values().toArray(new Tensor[0]));
-    }
-
-    @Override
-    public long numParameters() {
-        long n = 0;
-        for (Tensor t : params.values()) n += t.numel();
-        return n;
-    }
-
     private Tensor onDevice(Tensor t) {
         return t == null || "cpu".equals(deviceName) ? t : t.to(device, Torch.scalarType(t));
     }

@@ -70,9 +70,15 @@ public interface MlmModel {
     LinkedHashMap<String, Tensor> namedParameters();
 
     /** The parameters in canonical order, for an optimizer or {@code torch.grad}. */
-    TensorVector parameterVector();
+    default TensorVector parameterVector() {
+        return new TensorVector(namedParameters().values().toArray(new Tensor[0]));
+    }
 
-    long numParameters();
+    default long numParameters() {
+        long n = 0;
+        for (Tensor t : namedParameters().values()) n += t.numel();
+        return n;
+    }
 
     /** Training mode enables dropout (no effect when dropout is 0). */
     void setTraining(boolean training);

@@ -5,7 +5,6 @@ import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
@@ -157,18 +156,6 @@ public final class MlmTransformer implements MlmModel {
     @Override
     public LinkedHashMap<String, Tensor> namedParameters() {
         return new LinkedHashMap<>(params);
-    }
-
-    @Override
-    public TensorVector parameterVector() {
-        return new TensorVector(params.values().toArray(new Tensor[0]));
-    }
-
-    @Override
-    public long numParameters() {
-        long n = 0;
-        for (Tensor t : params.values()) n += t.numel();
-        return n;
     }
 
     /** Parameter names in canonical order. */
