@@ -1,0 +1,160 @@
+package flatlm.flatness;
+
+import flatlm.lang.Language;
+import flatlm.lang.LanguageSpec;
+import flatlm.model.MlmModel;
+import flatlm.train.Checkpoint;
+import flatlm.util.BadInputException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+
+/**
+ * Flatness of a checkpoint in one call: the entry point of the {@code flatness} command and of
+ * experiments that measure every checkpoint of a run.
+ *
+ * <pre>
+ *   Flatness.Loaded c = Flatness.load(path);
+ *   Estimate e = Flatness.measure(c.model(), c.language(), Flatness.Estimator.FISHER, Flatness.Options.defaults(), Progress.NONE);
+ * </pre>
+ *
+ * Each call draws from {@code new SplittableRandom(options.seed())}, so measuring every checkpoint of
+ * a run with the same seed uses the same sentences and masks (common random numbers: differences
+ * between checkpoints are less noisy than the estimates themselves).
+ */
+public final class Flatness {
+    private Flatness() {}
+
+    public enum Estimator {
+        /** The paper's estimator, batched with Rademacher signs (default). */
+        FISHER("fisher"),
+        /** The paper's estimator, one backward pass per sample (reference). */
+        FISHER_PER_SAMPLE("fisher-per-sample"),
+        /** Hutchinson's vᵀHv with Rademacher v, by double back-propagation. */
+        HUTCHINSON("hutchinson"),
+        /** The top eigenvalue of H (Lanczos or power iteration). */
+        TOP_EIG("top-eig");
+
+        private final String cli;
+
+        Estimator(String cli) {
+            this.cli = cli;
+        }
+
+        public String cliName() {
+            return cli;
+        }
+
+        public static Estimator parse(String s) {
+            for (Estimator e : values()) if (e.cli.equals(s.trim())) return e;
+            throw new BadInputException("--estimator: unknown estimator '" + s + "' (expected fisher, fisher-per-sample, "
+                + "hutchinson or top-eig)");
+        }
+    }
+
+    /**
+     * Settings of every estimator.
+     *
+     * @param budget          stopping rule (top-eig: relative standard error and maximum contexts)
+     * @param fisherBatch     contexts per Rademacher-signed batch of the batched Fisher estimator
+     * @param hutchinsonBatch contexts per Hutchinson probe
+     * @param labels          Hutchinson / top-eig loss: exact expected loss or data labels
+     * @param selection       parameters measured
+     * @param seed            seed of sentences, masks, labels, signs and probes
+     * @param eigContexts     contexts of the first top-eig round (doubled while the budget allows)
+     * @param eigGroups       groups of contexts for top-eig's delta-method standard error
+     * @param eigMethod       Lanczos or power iteration
+     * @param eigTolerance    convergence tolerance (Lanczos: residual / |λ|; power: relative change)
+     * @param eigIterations   maximum Lanczos steps / power iterations
+     */
+    public record Options(Budget budget, int fisherBatch, int hutchinsonBatch, Labels labels, ParameterSelection selection,
+                          long seed, int eigContexts, int eigGroups, TopEigenvalue.Method eigMethod, double eigTolerance,
+                          int eigIterations) {
+        public static final int FISHER_BATCH = 32;
+        public static final int HUTCHINSON_BATCH = 32;
+
+        public Options {
+            if (fisherBatch < 1) throw new BadInputException("--batch must be >= 1, got " + fisherBatch);
+            if (hutchinsonBatch < 1) throw new BadInputException("--batch must be >= 1, got " + hutchinsonBatch);
+            if (eigGroups < 2) throw new BadInputException("--eig-groups must be >= 2, got " + eigGroups);
+            if (eigContexts < eigGroups) throw new BadInputException("--eig-contexts must be >= --eig-groups (" + eigGroups + ")");
+            if (!(eigTolerance > 0)) throw new BadInputException("--eig-tolerance must be > 0");
+            if (eigIterations < 1) throw new BadInputException("--eig-iterations must be >= 1");
+        }
+
+        /** 5% relative standard error, batches of 32 contexts, exact labels, all parameters, seed 1, Lanczos on 256 contexts. */
+        public static Options defaults() {
+            return new Options(Budget.relStderr(0.05), FISHER_BATCH, HUTCHINSON_BATCH, Labels.EXACT, ParameterSelection.all(), 1,
+                256, 8, TopEigenvalue.Method.LANCZOS, 1e-3, 100);
+        }
+
+        public Options withBudget(Budget b) {
+            return new Options(b, fisherBatch, hutchinsonBatch, labels, selection, seed, eigContexts, eigGroups, eigMethod,
+                eigTolerance, eigIterations);
+        }
+
+        public Options withSelection(ParameterSelection s) {
+            return new Options(budget, fisherBatch, hutchinsonBatch, labels, s, seed, eigContexts, eigGroups, eigMethod,
+                eigTolerance, eigIterations);
+        }
+
+        public Options withLabels(Labels l) {
+            return new Options(budget, fisherBatch, hutchinsonBatch, l, selection, seed, eigContexts, eigGroups, eigMethod,
+                eigTolerance, eigIterations);
+        }
+
+        public Options withSeed(long s) {
+            return new Options(budget, fisherBatch, hutchinsonBatch, labels, selection, s, eigContexts, eigGroups, eigMethod,
+                eigTolerance, eigIterations);
+        }
+
+        public Options withBatches(int fisher, int hutchinson) {
+            return new Options(budget, fisher, hutchinson, labels, selection, seed, eigContexts, eigGroups, eigMethod,
+                eigTolerance, eigIterations);
+        }
+
+        public Options withEig(int contexts, int groups, TopEigenvalue.Method method, double tolerance, int iterations) {
+            return new Options(budget, fisherBatch, hutchinsonBatch, labels, selection, seed, contexts, groups, method,
+                tolerance, iterations);
+        }
+    }
+
+    /** Runs {@code estimator} on the pre-training loss of {@code language} at {@code model}. */
+    public static Estimate measure(MlmModel model, Language language, Estimator estimator, Options o, Progress progress) {
+        return measure(model, ContextSource.of(language), estimator, o, progress);
+    }
+
+    /** Runs {@code estimator} on the loss defined by {@code source} at {@code model}. */
+    public static Estimate measure(MlmModel model, ContextSource source, Estimator estimator, Options o, Progress progress) {
+        SplittableRandom rng = new SplittableRandom(o.seed());
+        Progress p = progress == null ? Progress.NONE : progress;
+        return switch (estimator) {
+            case FISHER -> TraceEstimators.fisherBatched(model, source, o.selection(), o.fisherBatch(), o.budget(), rng, p);
+            case FISHER_PER_SAMPLE -> TraceEstimators.fisherPerSample(model, source, o.selection(), o.budget(), rng, p);
+            case HUTCHINSON -> TraceEstimators.hutchinson(model, source, o.labels(), o.selection(), o.hutchinsonBatch(),
+                o.budget(), rng, p);
+            case TOP_EIG -> TopEigenvalue.estimate(model, source, o.labels(), o.selection(), o.eigContexts(), o.eigGroups(),
+                o.eigMethod(), o.eigTolerance(), o.eigIterations(), o.budget(), rng, p);
+        };
+    }
+
+    /** A checkpoint's model, language and step. */
+    public record Loaded(Path path, MlmModel model, Language language, long step) {}
+
+    /** Loads a checkpoint (directory, model file or run directory: its latest), checksums verified. */
+    public static Loaded load(Path checkpoint) throws IOException {
+        Path resolved = Checkpoint.resolve(checkpoint);
+        LanguageSpec spec = Checkpoint.language(resolved);
+        if (spec == null) throw new BadInputException(checkpoint + ": the checkpoint does not record its language");
+        Language language = spec.build();
+        MlmModel model = Checkpoint.loadModel(resolved, "cpu");
+        if (model.vocabWords() != language.vocabulary().size())
+            throw new BadInputException(checkpoint + ": the model has " + model.vocabWords() + " words, its language "
+                + language.vocabulary().size());
+        long step = Files.isDirectory(resolved) && Files.isRegularFile(resolved.resolve(Checkpoint.STATE))
+            ? Checkpoint.readState(resolved).step() : -1;
+        return new Loaded(resolved, model, language, step);
+    }
+}

@@ -1,0 +1,29 @@
+package flatlm.flatness;
+
+import flatlm.util.BadInputException;
+
+/**
+ * Which loss the Hessian is taken of, at each masked context with model prediction q:
+ * {@link #EXACT}: the expected loss {@code Σ_v p*(v|x_-i)(−log q(v))} (no label noise; needs the
+ * language's exact conditionals); {@link #DATA}: the sampled data label, {@code −log q(x_i)}.
+ * Both have the same expectation over the data, hence the same expected Hessian; EXACT has less
+ * variance.
+ */
+public enum Labels {
+    EXACT("exact"), DATA("data");
+
+    private final String cli;
+
+    Labels(String cli) {
+        this.cli = cli;
+    }
+
+    public String cliName() {
+        return cli;
+    }
+
+    public static Labels parse(String s) {
+        for (Labels l : values()) if (l.cli.equals(s)) return l;
+        throw new BadInputException("--labels: expected exact or data, got '" + s + "'");
+    }
+}
