@@ -65,7 +65,9 @@ public final class FlatnessCommand implements Callable<Integer> {
         description = "Stop after this many samples (top-eig: contexts) (default: ${DEFAULT-VALUE}).")
     long maxSamples;
 
-    @Option(names = "--max-seconds", defaultValue = "Infinity", description = "Stop after this many seconds per estimate (default: no limit).")
+    @Option(names = "--max-seconds", defaultValue = "300",
+        description = "Stop after this many seconds per estimate (default: ${DEFAULT-VALUE}; Infinity: no limit). An indefinite "
+            + "Hessian (a model far from a minimum) can need 100x more Hutchinson probes than a trained one.")
     double maxSeconds;
 
     @Option(names = "--batch", paramLabel = "B",
@@ -85,7 +87,7 @@ public final class FlatnessCommand implements Callable<Integer> {
     @Option(names = "--eig-method", defaultValue = "lanczos", description = "top-eig: lanczos or power (default: ${DEFAULT-VALUE}).")
     String eigMethod;
 
-    @Option(names = "--eig-contexts", defaultValue = "256",
+    @Option(names = "--eig-contexts", defaultValue = "1024",
         description = "top-eig: contexts of the first round, doubled until --rel-stderr or --max-samples (default: ${DEFAULT-VALUE}).")
     int eigContexts;
 

@@ -84,10 +84,10 @@ public final class Flatness {
             if (eigIterations < 1) throw new BadInputException("--eig-iterations must be >= 1");
         }
 
-        /** 5% relative standard error, batches of 32 contexts, exact labels, all parameters, seed 1, Lanczos on 256 contexts. */
+        /** 5% relative standard error, batches of 32 contexts, exact labels, all parameters, seed 1, Lanczos on 1024 contexts. */
         public static Options defaults() {
             return new Options(Budget.relStderr(0.05), FISHER_BATCH, HUTCHINSON_BATCH, Labels.EXACT, ParameterSelection.all(), 1,
-                256, 8, TopEigenvalue.Method.LANCZOS, 1e-3, 100);
+                1024, 8, TopEigenvalue.Method.LANCZOS, 1e-3, 100);
         }
 
         public Options withBudget(Budget b) {

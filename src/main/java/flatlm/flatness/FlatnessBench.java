@@ -17,6 +17,8 @@ import java.util.List;
  * <pre>
  * java -cp "target/classes:target/lib/*" flatlm.flatness.FlatnessBench CKPT [rel-stderr] [seeds] [config ...]
  *   config: fisher:B | fisher-per-sample | hutchinson:B | hutchinson-data:B | top-eig:N   (default: a standard set)
+ *           a suffix @N runs exactly N samples instead of stopping at the relative standard error
+ *           (adaptive stopping under-reports heavy-tailed variances; fixed runs measure them)
  * </pre>
  */
 public final class FlatnessBench {
@@ -41,10 +43,12 @@ public final class FlatnessBench {
         // warm-up
         Flatness.measure(c.model(), c.language(), Flatness.Estimator.FISHER, Flatness.Options.defaults().withBudget(Budget.fixed(5)), null);
         for (String config : configs) {
-            String[] f = config.split(":");
+            String[] at = config.split("@");
+            String[] f = at[0].split(":");
             int n = f.length > 1 ? Integer.parseInt(f[1]) : 1;
             Flatness.Estimator est = Flatness.Estimator.parse(f[0].equals("hutchinson-data") ? "hutchinson" : f[0]);
-            Flatness.Options o = Flatness.Options.defaults().withBudget(Budget.relStderr(rel)).withBatches(n, n)
+            Budget budget = at.length > 1 ? Budget.fixed(Long.parseLong(at[1])) : Budget.relStderr(rel);
+            Flatness.Options o = Flatness.Options.defaults().withBudget(budget).withBatches(n, n)
                 .withLabels(f[0].equals("hutchinson-data") ? Labels.DATA : Labels.EXACT);
             if (est == Flatness.Estimator.TOP_EIG) o = o.withEig(n, 8, TopEigenvalue.Method.LANCZOS, 1e-3, 100);
             List<Double> secs = new ArrayList<>();
