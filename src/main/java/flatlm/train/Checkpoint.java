@@ -175,7 +175,7 @@ public final class Checkpoint {
         optimizer.load(saved, readState(dir).optimizerSteps());
     }
 
-    static void deleteRecursively(Path p) throws IOException {
+    public static void deleteRecursively(Path p) throws IOException {
         if (!Files.exists(p)) return;
         List<Path> all = new ArrayList<>();
         try (Stream<Path> walk = Files.walk(p)) {

@@ -1,0 +1,63 @@
+package flatlm.cli;
+
+import flatlm.experiment.ExperimentPlan;
+import flatlm.experiment.ReportFiles;
+import flatlm.experiment.Reproduction;
+import flatlm.util.BadInputException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code flatlm reproduce}: the paper's experiments, end to end, into one report. */
+@Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Runs every experiment of a preset (past convergence, model size, algorithms, Dyck theory, the linear "
+        + "regime): pre-training runs, then the exact loss, probe accuracy and Tr(H) of every checkpoint, then "
+        + "report.md / report.html / results.csv / plots/ in --out.",
+        "Finished runs are found by the hash of their config and reused: an interrupted reproduction resumes where it "
+        + "stopped (a half-trained run continues from its last checkpoint). Independent runs go in parallel up to --jobs.",
+        "Presets (experiments/*.yaml): tiny (every code path, ~2 min), quick (the reproduction on a 2-core laptop, ~30 "
+        + "min), paper (the paper's sizes and steps, for GPUs: use --plan).",
+        "Example: flatlm reproduce --preset quick --out runs/quick"})
+public final class ReproduceCommand implements Callable<Integer> {
+    @Option(names = "--preset", defaultValue = "quick", description = "tiny, quick or paper, or a YAML file of the same "
+        + "form as experiments/quick.yaml (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/reproduce-PRESET).")
+    Path out;
+
+    @Option(names = "--jobs", defaultValue = "2", description = "Runs and measurements in parallel, one thread each "
+        + "(default: ${DEFAULT-VALUE}).")
+    int jobs;
+
+    @Option(names = "--plan", description = "Print the runs (with their hashes and whether they are finished) and the jobs, "
+        + "then stop.")
+    boolean planOnly;
+
+    @Option(names = "--quiet", description = "No progress lines (they still go to DIR/reproduce.log).")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws Exception {
+        if (jobs < 1) throw new BadInputException("--jobs must be at least 1, got " + jobs);
+        ExperimentPlan plan = Reproduction.load(preset);
+        Path dir = out != null ? out : Path.of("runs", "reproduce-" + plan.name);
+        Reproduction r = new Reproduction(plan, dir, quiet);
+        if (planOnly) {
+            System.out.print(r.describe());
+            return 0;
+        }
+        Reproduction.Summary s = r.run(jobs);
+        Path report = ReportFiles.write(r, s.minutes());
+        System.out.printf("reproduction '%s': %d runs trained, %d reused, %d models measured in %.1f min%n", plan.name,
+            s.trained(), s.reused(), s.rows().size(), s.minutes());
+        System.out.println("report: " + report);
+        if (!s.failures().isEmpty()) {
+            s.failures().forEach((job, why) -> System.err.println("flatlm: error: " + job + ": " + why));
+            return 3;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,116 @@
+package flatlm.experiment;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flatlm.lang.LanguageSpec;
+import flatlm.util.BadInputException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A reproduction, as declared in {@code experiments/PRESET.yaml}: one language, how every model
+ * is measured, and the experiments (SPEC.md section 5). Training settings are partial
+ * {@code pretrain} configs (any key of {@code flatlm pretrain --print-config}) layered over
+ * {@link #train}; an experiment left out (null) is not run.
+ */
+public final class ExperimentPlan {
+    /** Preset name and one line on what it is for. */
+    public String name = "custom";
+    public String description = "";
+    /** The language of every pre-training run (keys of {@code pretrain}'s {@code language}). */
+    public LanguageSpec language = new LanguageSpec();
+    /** A checkpoint is saturated when its exact KL to the true conditionals is below this (nats). */
+    public double saturationKl = 0.01;
+    /** Pretrain keys shared by every run (model, optimizer, schedule, batch size, ...). */
+    public ObjectNode train = JsonNodeFactory.instance.objectNode();
+    public Measure measure = new Measure();
+    public Convergence convergence;
+    public Size size;
+    public Algorithms algorithms;
+    public Pruning pruning;
+    public Dyck dyck;
+
+    /** How every evaluated model is measured. */
+    public static final class Measure {
+        /** Probe tasks; the first is the main one (plots, the linear-regime fit). */
+        public List<String> tasks = new ArrayList<>(List.of("hmm:6"));
+        public int probeTrain = 2000;
+        public int probeTest = 1000;
+        public int probeSeeds = 5;
+        /** Random projection of the probe's features to this many dimensions (0 = none). */
+        public int probeProject = 0;
+        /** Tr(H) estimator: fisher (the paper's) or hutchinson. */
+        public String flatness = "fisher";
+        public double flatnessRelStderr = 0.05;
+        public double flatnessMaxSeconds = 120;
+        public long flatnessMaxSamples = 1_000_000;
+        /** Parameter names or prefixes left out of Tr(H). */
+        public List<String> flatnessExclude = new ArrayList<>();
+        /** Held-out sentences of the exact loss. */
+        public int evalSentences = 256;
+        public long evalSeed = 12345;
+    }
+
+    /** Experiment 1: one long AdamW run, then an SGD continuation of its last checkpoint. */
+    public static final class Convergence {
+        /** Pretrain keys of the AdamW run (over {@code train}). */
+        public ObjectNode adamw = JsonNodeFactory.instance.objectNode();
+        /** Pretrain keys of the SGD continuation (over {@code train}); null = no SGD run. */
+        public ObjectNode sgd;
+    }
+
+    /** Experiment 2: several widths trained to saturation, each embedded into {@code embedInto}. */
+    public static final class Size {
+        /** Pretrain keys shared by the sizes (over {@code train}). */
+        public ObjectNode train = JsonNodeFactory.instance.objectNode();
+        /** Per size: model keys (d, heads, layers, dInter). */
+        public List<ObjectNode> sizes = new ArrayList<>();
+        /** The large architecture (d, heads, layers, dInter); its width a multiple of every size's. */
+        public Map<String, Integer> embedInto = new LinkedHashMap<>();
+    }
+
+    /** Experiment 3: continuations of the convergence run's last AdamW checkpoint, one per algorithm. */
+    public static final class Algorithms {
+        /** Pretrain keys shared by the continuations (over {@code train}). */
+        public ObjectNode train = JsonNodeFactory.instance.objectNode();
+        /** Label → pretrain keys (e.g. {@code algorithm: sam}). */
+        public Map<String, ObjectNode> runs = new LinkedHashMap<>();
+        /** Also probe the lookup table (exact conditionals, no model). */
+        public boolean lookup = true;
+    }
+
+    /** The linear regime: global magnitude pruning of the convergence run's last AdamW checkpoint. */
+    public static final class Pruning {
+        public List<Double> sparsities = new ArrayList<>();
+    }
+
+    /** The Dyck theory experiment (paper Section 6). */
+    public static final class Dyck {
+        public int n = 8;
+        /** SGD steps of the drift runs (null: the experiment's default). */
+        public Integer sgdSteps;
+        public int[] widths;
+    }
+
+    /** One-line errors for values no run could use. */
+    public ExperimentPlan validate(String source) {
+        if (!(saturationKl > 0)) throw new BadInputException(source + ": saturationKl must be positive, got " + saturationKl);
+        if (measure.tasks == null || measure.tasks.isEmpty()) throw new BadInputException(source + ": measure.tasks must name at least one task");
+        if (measure.probeSeeds < 1) throw new BadInputException(source + ": measure.probeSeeds must be at least 1");
+        if (!measure.flatness.equals("fisher") && !measure.flatness.equals("hutchinson"))
+            throw new BadInputException(source + ": measure.flatness must be fisher or hutchinson, got '" + measure.flatness + "'");
+        if (!(measure.flatnessRelStderr > 0)) throw new BadInputException(source + ": measure.flatnessRelStderr must be positive");
+        if (size != null && size.sizes.isEmpty()) throw new BadInputException(source + ": size.sizes is empty");
+        if (size != null) for (String k : List.of("d", "heads", "layers", "dInter"))
+            if (!size.embedInto.containsKey(k)) throw new BadInputException(source + ": size.embedInto needs '" + k + "'");
+        if (pruning != null) for (double s : pruning.sparsities)
+            if (!(s >= 0 && s < 1)) throw new BadInputException(source + ": pruning sparsities must be in [0, 1), got " + s);
+        if ((algorithms != null || pruning != null) && convergence == null)
+            throw new BadInputException(source + ": the algorithms and pruning experiments start from the convergence run's "
+                + "last checkpoint; declare convergence too");
+        return this;
+    }
+}

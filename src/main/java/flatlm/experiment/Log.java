@@ -1,0 +1,35 @@
+package flatlm.experiment;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** Progress lines of a reproduction, "[mm:ss] message", to stderr and to {@code reproduce.log}. */
+final class Log {
+    private final long t0 = System.nanoTime();
+    private final Path file;
+    private final boolean quiet;
+
+    Log(Path file, boolean quiet) {
+        this.file = file;
+        this.quiet = quiet;
+    }
+
+    double minutes() {
+        return (System.nanoTime() - t0) / 60e9;
+    }
+
+    synchronized void info(String message) {
+        long s = (System.nanoTime() - t0) / 1_000_000_000L;
+        String line = String.format("[%02d:%02d] %s", s / 60, s % 60, message);
+        if (!quiet) System.err.println(line);
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            // the log is a convenience; the run goes on
+        }
+    }
+}

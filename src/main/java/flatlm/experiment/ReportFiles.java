@@ -1,0 +1,39 @@
+package flatlm.experiment;
+
+import flatlm.report.Report;
+import flatlm.report.ResultRow;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Hands a reproduction's rows to {@link Report}, with the commands that reproduce each experiment. */
+public final class ReportFiles {
+    private ReportFiles() {}
+
+    /** Writes the report into the reproduction's directory; returns report.html. */
+    public static Path write(Reproduction r, Double minutes) throws IOException {
+        ExperimentPlan plan = r.plan();
+        List<ResultRow> rows = r.collect();
+        Path out = r.out();
+        String preset = "./flatlm reproduce --preset " + plan.name + " --out " + out;
+        Map<String, String> commands = new LinkedHashMap<>();
+        String task = plan.measure.tasks.get(0);
+        for (RunSpec run : r.runs()) {
+            Path dir = run.dir(out);
+            commands.merge(run.experiment(), String.format(
+                "./flatlm pretrain --config %s/config.yaml --out NEW_DIR   # %s%n./flatlm probe --checkpoints %s --task %s; "
+                    + "./flatlm flatness --checkpoints %s --estimator %s",
+                dir, run.id(), dir, task, dir, plan.measure.flatness), (a, b) -> a + "\n" + b);
+        }
+        if (plan.pruning != null) commands.put("pruning", "./flatlm prune --checkpoint CKPT --sparsity S --out PRUNED; "
+            + "./flatlm eval-loss --checkpoint PRUNED; ./flatlm probe --checkpoint PRUNED --task " + task);
+        if (plan.dyck != null) commands.put("dyck", "./flatlm dyck --n " + plan.dyck.n + " --out DIR");
+        commands.put("lookup", "./flatlm lookup " + Reproduction.flags(plan.language) + " --task " + task);
+        Report.Context ctx = new Report.Context(plan.name, out, plan.measure.tasks, plan.saturationKl,
+            Reproduction.describe(plan.language), preset, commands, minutes, r.dyckMarkdown());
+        return Report.write(rows, ctx).html();
+    }
+}

@@ -1,0 +1,366 @@
+package flatlm.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flatlm.dyck.DyckExperiment;
+import flatlm.lang.Language;
+import flatlm.model.MlmModel;
+import flatlm.model.MlmTransformer;
+import flatlm.model.ModelConfig;
+import flatlm.model.Pruning;
+import flatlm.flatness.Embedding;
+import flatlm.report.ResultRow;
+import flatlm.train.Checkpoint;
+import flatlm.train.Trainer;
+import flatlm.util.BadInputException;
+import flatlm.util.Configs;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A reproduction: the runs of an {@link ExperimentPlan} trained (or found finished by their
+ * config hash), every model measured, the rows collected. Layout of the output directory:
+ * {@code plan.yaml} (the plan as run), {@code runs/EXPERIMENT-LABEL-HASH/} (a pretrain run
+ * directory plus {@code measurements.jsonl} and {@code done.json}), {@code dyck/},
+ * {@code reproduce.log}, and the report files.
+ */
+public final class Reproduction {
+    public static final String PLAN_FILE = "plan.yaml";
+    static final String DONE = "done.json";
+
+    private final ExperimentPlan plan;
+    private final Path out;
+    private final String measureKey;
+    private final List<RunSpec> runs = new ArrayList<>();
+    private final Map<String, RunSpec> byId = new LinkedHashMap<>();
+    private final Log log;
+    private final AtomicInteger trained = new AtomicInteger();
+    private final AtomicInteger reused = new AtomicInteger();
+
+    /** What a reproduction did. */
+    public record Summary(List<ResultRow> rows, int trained, int reused, Map<String, String> failures, double minutes) {}
+
+    public Reproduction(ExperimentPlan plan, Path out, boolean quiet) {
+        this.plan = plan;
+        this.out = out;
+        this.measureKey = Measurer.key(plan);
+        this.log = new Log(out.resolve("reproduce.log"), quiet);
+        planRuns();
+    }
+
+    // ------------------------------------------------------------------ plans
+
+    /** The plan of a preset ({@code experiments/NAME.yaml}, packaged in the jar) or of a YAML file. */
+    public static ExperimentPlan load(String presetOrFile) throws IOException {
+        Path file = Path.of(presetOrFile);
+        if (presetOrFile.endsWith(".yaml") || presetOrFile.endsWith(".yml") || presetOrFile.endsWith(".json")) {
+            return Configs.bind(Configs.readTree(file), ExperimentPlan.class, presetOrFile).validate(presetOrFile);
+        }
+        String resource = "/experiments/" + presetOrFile + ".yaml";
+        try (InputStream in = Reproduction.class.getResourceAsStream(resource)) {
+            if (in == null) throw new BadInputException("unknown preset '" + presetOrFile + "' (known: " + String.join(", ", presets())
+                + "; or give a YAML file)");
+            Path tmp = Files.createTempFile("flatlm-preset", ".yaml");
+            try {
+                Files.write(tmp, in.readAllBytes());
+                return Configs.bind(Configs.readTree(tmp), ExperimentPlan.class, "experiments/" + presetOrFile + ".yaml")
+                    .validate("experiments/" + presetOrFile + ".yaml");
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        }
+    }
+
+    public static List<String> presets() {
+        return List.of("tiny", "quick", "paper");
+    }
+
+    private JsonNode languageLayer() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.set("language", Configs.toTree(plan.language));
+        return n;
+    }
+
+    private RunSpec add(RunSpec r) {
+        runs.add(r);
+        byId.put(r.id(), r);
+        return r;
+    }
+
+    private void planRuns() {
+        String src = plan.name;
+        if (plan.convergence != null) {
+            RunSpec adamw = add(RunSpec.of("convergence", "adamw", null, src, languageLayer(), plan.train, plan.convergence.adamw));
+            if (plan.convergence.sgd != null)
+                add(RunSpec.of("convergence", "sgd", adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
+            if (plan.algorithms != null) {
+                for (Map.Entry<String, ObjectNode> e : plan.algorithms.runs.entrySet())
+                    add(RunSpec.of("algorithms", e.getKey(), adamw, src, languageLayer(), plan.train, plan.algorithms.train, e.getValue()));
+            }
+        }
+        if (plan.size != null) {
+            for (ObjectNode s : plan.size.sizes) {
+                ObjectNode layer = JsonNodeFactory.instance.objectNode();
+                layer.set("model", s);
+                add(RunSpec.of("size", "d" + s.path("d").asInt(), null, src, languageLayer(), plan.train, plan.size.train, layer));
+            }
+        }
+    }
+
+    public List<RunSpec> runs() {
+        return List.copyOf(runs);
+    }
+
+    // ------------------------------------------------------------------ jobs
+
+    /** Every job of the plan, the critical path (the long convergence run) first. */
+    Jobs jobs() {
+        Jobs jobs = new Jobs();
+        for (RunSpec r : runs) {
+            List<String> after = r.parent() == null ? List.of() : List.of("train " + r.parent().id());
+            jobs.add("train " + r.id(), after, () -> train(r));
+        }
+        for (RunSpec r : runs) jobs.add("measure " + r.id(), List.of("train " + r.id()), () -> measureRun(r));
+        if (plan.algorithms != null && plan.algorithms.lookup) jobs.add("measure algorithms/lookup", List.of(), this::measureLookup);
+        if (plan.pruning != null && !plan.pruning.sparsities.isEmpty())
+            jobs.add("measure pruning/prune", List.of("train convergence/adamw"), this::measurePruning);
+        if (plan.dyck != null) jobs.add("dyck", List.of(), this::dyck);
+        return jobs;
+    }
+
+    /** Lists the jobs and runs without running anything. */
+    public String describe() {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format("plan '%s': %s%n", plan.name, plan.description));
+        b.append(String.format("language: %s; saturation: KL < %s nats%n", describe(plan.language), plan.saturationKl));
+        b.append(String.format("runs (%d):%n", runs.size()));
+        for (RunSpec r : runs) {
+            Path dir = r.dir(out);
+            String state = Files.isRegularFile(dir.resolve(DONE)) ? "finished, reused"
+                : Files.isDirectory(dir) ? "started, resumes" : "to run";
+            var c = r.config();
+            b.append(String.format("  %-24s %s  %s d=%s L=%s, %d steps x batch %d, %s/%s lr %s%s  [%s]%n", r.id(), r.hash(),
+                c.model.preset, c.model.d == null ? "preset" : c.model.d, c.model.layers == null ? "preset" : c.model.layers,
+                c.steps, c.batchSize, c.algorithm, c.optimizer.name, c.optimizer.lr,
+                r.parent() == null ? "" : ", continues " + r.parent().id(), state));
+        }
+        b.append(String.format("jobs (%d):%n", jobs().list().size()));
+        for (Jobs.Job j : jobs().list())
+            b.append(String.format("  %-36s%s%n", j.id(), j.after().isEmpty() ? "" : " after " + String.join(", ", j.after())));
+        return b.toString();
+    }
+
+    /** Runs every job on {@code workers} threads, then collects the rows. */
+    public Summary run(int workers) throws IOException, InterruptedException {
+        Files.createDirectories(out);
+        Files.writeString(out.resolve(PLAN_FILE), Configs.toYaml(plan), StandardCharsets.UTF_8);
+        log.info(String.format("reproduction '%s' into %s: %d runs, %d worker(s)", plan.name, out, runs.size(), workers));
+        Jobs.Outcome o = jobs().run(workers);
+        o.failures().forEach((job, why) -> log.info("FAILED " + job + ": " + why));
+        List<ResultRow> rows = collect();
+        log.info(String.format("done: %d runs trained, %d reused, %d models measured, %d failure(s)", trained.get(), reused.get(),
+            rows.size(), o.failures().size()));
+        return new Summary(rows, trained.get(), reused.get(), o.failures(), log.minutes());
+    }
+
+    /** The rows of every planned model measured so far, in plan order (what {@code flatlm report} reads). */
+    public List<ResultRow> collect() throws IOException {
+        List<ResultRow> rows = new ArrayList<>();
+        for (RunSpec r : runs) rows.addAll(new MeasurementLog(r.dir(out), measureKey).rows());
+        if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(new MeasurementLog(lookupDir(), measureKey).rows());
+        if (plan.pruning != null) rows.addAll(new MeasurementLog(pruningDir(), measureKey).rows());
+        return rows;
+    }
+
+    public Path dyckMarkdown() {
+        Path md = out.resolve("dyck").resolve("dyck.md");
+        return plan.dyck != null && Files.isRegularFile(md) ? md : null;
+    }
+
+    public Path out() {
+        return out;
+    }
+
+    public ExperimentPlan plan() {
+        return plan;
+    }
+
+    // ------------------------------------------------------------------ training
+
+    private void train(RunSpec r) throws IOException {
+        Path dir = r.dir(out);
+        if (Files.isRegularFile(dir.resolve(DONE))) {
+            reused.incrementAndGet();
+            log.info("reuse " + r.id() + " (" + out.relativize(dir) + ")");
+            return;
+        }
+        Trainer t;
+        if (Files.isRegularFile(dir.resolve(Trainer.CONFIG)) && !Checkpoint.list(dir.resolve(Trainer.CHECKPOINTS)).isEmpty()) {
+            t = Trainer.resume(dir);
+            log.info(String.format("resume %s at step %d of %d", r.id(), t.step(), r.config().steps));
+        } else {
+            Checkpoint.deleteRecursively(dir);
+            if (r.parent() != null) r.config().initFrom = finalCheckpoint(r.parent()).toAbsolutePath().toString();
+            t = Trainer.start(r.config(), dir);
+            log.info(String.format("train %s: %d steps (%s)", r.id(), r.config().steps, out.relativize(dir)));
+        }
+        long every = Math.max(1, r.config().steps / 10);
+        long t0 = System.nanoTime();
+        Trainer.Outcome o = t.run(0, s -> {
+            if (s.step() % every == 0 && s.step() < s.totalSteps())
+                log.info(String.format("  %s: step %d/%d, exact KL %.4f, %.0f words/s", r.id(), s.step(), s.totalSteps(), s.kl(),
+                    s.tokensPerSecond()));
+        });
+        if (o.divergedAt() > 0)
+            throw new Jobs.RunFailed(r.id() + ": training diverged at step " + o.divergedAt() + " (non-finite loss); last good checkpoint "
+                + o.lastCheckpoint());
+        Map<String, Object> done = new LinkedHashMap<>();
+        done.put("hash", r.hash());
+        done.put("steps", o.step());
+        done.put("kl", o.last() == null ? null : o.last().kl());
+        done.put("minutes", (System.nanoTime() - t0) / 60e9);
+        Files.writeString(dir.resolve(DONE), Configs.toJson(done), StandardCharsets.UTF_8);
+        trained.incrementAndGet();
+        log.info(String.format("finished %s: exact KL %.4f (%s)", r.id(), o.last() == null ? Double.NaN : o.last().kl(),
+            o.last() != null && o.last().kl() < plan.saturationKl ? "saturated" : "not saturated"));
+    }
+
+    private Path finalCheckpoint(RunSpec r) throws IOException {
+        List<Path> cps = Checkpoint.list(r.dir(out).resolve(Trainer.CHECKPOINTS));
+        if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + r.dir(out));
+        return cps.get(cps.size() - 1);
+    }
+
+    // ------------------------------------------------------------------ measuring
+
+    /** Step offset of a continuation on its experiment's step axis (SGD continues the AdamW run's steps). */
+    private long offset(RunSpec r) {
+        return r.experiment().equals("convergence") && r.parent() != null ? r.parent().config().steps : 0;
+    }
+
+    private void measureRun(RunSpec r) throws IOException {
+        MeasurementLog mlog = new MeasurementLog(r.dir(out), measureKey);
+        List<Path> cps = Checkpoint.list(r.dir(out).resolve(Trainer.CHECKPOINTS));
+        if (!r.experiment().equals("convergence")) cps = cps.subList(cps.size() - 1, cps.size());
+        else if (r.parent() != null) cps = cps.subList(1, cps.size()); // its step 0 is the parent's last checkpoint
+        Measurer m = null;
+        for (Path cp : cps) {
+            String id = cp.getFileName().toString();
+            long step = Checkpoint.readState(cp).step();
+            ResultRow row = mlog.get(id);
+            if (row == null) {
+                if (m == null) m = new Measurer(plan);
+                MlmModel model = Checkpoint.loadAnyModel(cp, "cpu");
+                double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
+                row = m.measure(r.experiment(), r.label(), "", step, x, model, out.relativize(cp).toString());
+                mlog.put(id, row);
+                log.info(String.format("measured %s step %d: KL %.4f, %s %.4f, Tr(H) %.1f ± %.1f", r.id(), step, row.kl(),
+                    plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH(), row.trHStderr()));
+            }
+            if (r.experiment().equals("size") && mlog.get(id + "|embedded") == null) {
+                if (m == null) m = new Measurer(plan);
+                MlmTransformer small = Checkpoint.loadModel(cp, "cpu");
+                ModelConfig s = small.config();
+                Map<String, Integer> e = plan.size.embedInto;
+                ModelConfig large = new ModelConfig(s.vocabWords(), s.maxLength(), e.get("d"), e.get("heads"), e.get("layers"),
+                    e.get("dInter"), s.preLn(), 0.0, s.dtype());
+                ResultRow emb = m.withFlatnessOf(row, "embedded", Embedding.embed(small, large));
+                mlog.put(id + "|embedded", emb);
+                log.info(String.format("measured %s embedded into d %d: Tr(H) %.1f ± %.1f", r.id(), large.d(), emb.trH(), emb.trHStderr()));
+            }
+        }
+    }
+
+    private Path lookupDir() {
+        return out.resolve("runs").resolve("algorithms-lookup-" + RunSpec.hash(Configs.toJsonLine(plan.language)));
+    }
+
+    private void measureLookup() throws IOException {
+        MeasurementLog mlog = new MeasurementLog(lookupDir(), measureKey);
+        if (mlog.get("lookup") != null) return;
+        Measurer m = new Measurer(plan);
+        Map<String, ResultRow.Accuracy> acc = new LinkedHashMap<>();
+        Map<String, Double> bayes = new LinkedHashMap<>();
+        m.probes(null, acc, bayes);
+        ResultRow row = new ResultRow("algorithms", "lookup", "", -1, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN,
+            Double.NaN, false, Double.NaN, Double.NaN, "", acc, bayes, "");
+        mlog.put("lookup", row);
+        log.info(String.format("measured the lookup table: %s %.4f", plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0))));
+    }
+
+    private Path pruningDir() {
+        RunSpec source = byId.get("convergence/adamw");
+        return out.resolve("runs").resolve("pruning-prune-" + source.hash());
+    }
+
+    private void measurePruning() throws IOException {
+        RunSpec source = byId.get("convergence/adamw");
+        Path cp = finalCheckpoint(source);
+        MeasurementLog mlog = new MeasurementLog(pruningDir(), measureKey);
+        Measurer m = null;
+        for (double s : plan.pruning.sparsities) {
+            String variant = String.format("sparsity-%.2f", s);
+            if (mlog.get(variant) != null) continue;
+            if (m == null) m = new Measurer(plan);
+            MlmModel model = Checkpoint.loadAnyModel(cp, "cpu");
+            Pruning.prune(model, s);
+            long step = Checkpoint.readState(cp).step();
+            ResultRow row = m.measure("pruning", "prune", variant, step, s, model, out.relativize(cp) + "#" + variant);
+            mlog.put(variant, row);
+            log.info(String.format("measured pruning %s: KL %.4f, %s %.4f, Tr(H) %.1f", variant, row.kl(), plan.measure.tasks.get(0),
+                row.acc(plan.measure.tasks.get(0)), row.trH()));
+        }
+    }
+
+    private void dyck() throws IOException {
+        Path dir = out.resolve("dyck");
+        DyckExperiment.Options o = DyckExperiment.Options.defaults().withN(plan.dyck.n);
+        if (plan.dyck.widths != null) o = o.withWidths(plan.dyck.widths);
+        if (plan.dyck.sgdSteps != null) o = o.withSgd(plan.dyck.sgdSteps, Math.max(1, plan.dyck.sgdSteps / 20), plan.dyck.sgdSteps / 6);
+        String key = RunSpec.hash(Configs.toJsonLine(o.toMap()));
+        Path done = dir.resolve(DONE);
+        if (Files.isRegularFile(done) && Files.readString(done).contains(key) && Files.isRegularFile(dir.resolve("dyck.md"))) {
+            log.info("reuse dyck (" + out.relativize(dir) + ")");
+            return;
+        }
+        log.info("dyck: n = " + o.n());
+        DyckExperiment.run(o, dir);
+        Files.writeString(done, "{\"key\": \"" + key + "\"}\n", StandardCharsets.UTF_8);
+        log.info("finished dyck");
+    }
+
+    /** One line on a language: its kind and the fields that matter for it. */
+    public static String describe(flatlm.lang.LanguageSpec l) {
+        return switch (l.kind) {
+            case "hmm" -> String.format("HMM, %d words, %d states, %d blocks, length %d, alpha %s, seed %d", l.words, l.states,
+                l.blocks, l.length, l.alpha, l.seed);
+            case "pcfg" -> "PCFG, grammar " + l.grammar + (l.grammar.equals("random") ? ", seed " + l.seed : "");
+            case "dyck" -> "Dyck, n " + l.n + ", support " + l.support;
+            default -> l.kind + (l.dir == null ? "" : " from " + l.dir);
+        };
+    }
+
+    /** The language as flags of the language commands (lookup, lang stats). */
+    public static String flags(flatlm.lang.LanguageSpec l) {
+        return switch (l.kind) {
+            case "hmm" -> String.format("--lang hmm --words %d --states %d --blocks %d --length %d --alpha %s --language-seed %d", l.words,
+                l.states, l.blocks, l.length, l.alpha, l.seed);
+            case "pcfg" -> "--lang pcfg --grammar " + l.grammar;
+            default -> "--lang " + l.kind;
+        };
+    }
+
+    Language language() throws IOException {
+        return plan.language.build();
+    }
+}

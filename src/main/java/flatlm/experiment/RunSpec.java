@@ -1,0 +1,63 @@
+package flatlm.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import flatlm.train.TrainConfig;
+import flatlm.util.Configs;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.Map;
+
+/**
+ * One pre-training run of a reproduction: its experiment, label, validated config, the run it
+ * continues (nullable) and its identity, the hash of its config. A finished run is found by that
+ * hash ({@code runs/EXPERIMENT-LABEL-HASH}), so changing any setting gives a new run and an
+ * unchanged one is reused.
+ */
+public record RunSpec(String experiment, String label, TrainConfig config, RunSpec parent, String hash) {
+
+    public String id() {
+        return experiment + "/" + label;
+    }
+
+    public Path dir(Path out) {
+        return out.resolve("runs").resolve(experiment + "-" + label + "-" + hash);
+    }
+
+    /** A run from layered pretrain keys (later layers win), validated; {@code parent} is continued when non-null. */
+    public static RunSpec of(String experiment, String label, RunSpec parent, String source, JsonNode... layers) {
+        ObjectNode merged = Configs.toTree(new TrainConfig()).deepCopy();
+        for (JsonNode layer : layers) if (layer != null) deepMerge(merged, layer);
+        TrainConfig cfg = Configs.bind(merged, TrainConfig.class, source + " (" + experiment + "/" + label + ")").validate();
+        // the parent enters by its identity, not by a path: initFrom is set when the run starts
+        ObjectNode identity = (ObjectNode) Configs.toTree(cfg);
+        identity.remove("initFrom");
+        if (parent != null) identity.put("continues", parent.hash() + "@" + parent.config().steps);
+        return new RunSpec(experiment, label, cfg, parent, hash(Configs.toJsonLine(identity)));
+    }
+
+    /** First 10 hex digits of SHA-256. */
+    static String hash(String canonical) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d).substring(0, 10);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Merges {@code src} into {@code dst}: objects key by key, everything else replaced. */
+    static void deepMerge(ObjectNode dst, JsonNode src) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = src.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode cur = dst.get(e.getKey());
+            if (cur instanceof ObjectNode o && e.getValue().isObject()) deepMerge(o, e.getValue());
+            else dst.set(e.getKey(), e.getValue().deepCopy());
+        }
+    }
+}

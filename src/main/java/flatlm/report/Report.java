@@ -1,0 +1,150 @@
+package flatlm.report;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The reproduction report: results.csv, plots/NAME.png|svg, report.md and a self-contained
+ * report.html (the same Markdown converted, PNGs embedded as data URIs), written from the
+ * {@link ResultRow}s alone.
+ */
+public final class Report {
+    private Report() {}
+
+    /**
+     * What the report needs besides the rows.
+     *
+     * @param preset              the preset's name (quick, paper, ...)
+     * @param outDir              where the report files go (created when missing)
+     * @param tasks               probe tasks, the first the main one; empty = the rows' tasks
+     * @param saturationKl        KL below which a checkpoint counts as saturated (0.01 nats)
+     * @param languageDescription one line describing the language
+     * @param reproduceCommand    the command that reproduces everything, e.g. "./flatlm reproduce --preset quick"
+     * @param runCommands         experiment, "experiment/run" or run label → the lower-level command, shown under its section
+     * @param wallMinutes         wall-clock minutes of the reproduction (null when unknown)
+     * @param dyckMarkdown        a dyck.md to include as section 4 (null when not run)
+     */
+    public record Context(String preset, Path outDir, List<String> tasks, double saturationKl, String languageDescription,
+                          String reproduceCommand, Map<String, String> runCommands, Double wallMinutes, Path dyckMarkdown) {
+        public Context {
+            if (outDir == null) throw new IllegalArgumentException("outDir is required");
+            tasks = tasks == null ? List.of() : List.copyOf(tasks);
+            runCommands = runCommands == null ? Map.of() : Map.copyOf(runCommands);
+            preset = preset == null ? "" : preset;
+            languageDescription = languageDescription == null ? "" : languageDescription;
+            reproduceCommand = reproduceCommand == null ? "./flatlm reproduce" : reproduceCommand;
+        }
+    }
+
+    /** The files written: results.csv, report.md, report.html and every plot (PNG and SVG). */
+    public record Written(Path resultsCsv, Path markdown, Path html, List<Path> plots) {
+        public List<Path> files() {
+            List<Path> out = new ArrayList<>(List.of(resultsCsv, markdown, html));
+            out.addAll(plots);
+            return out;
+        }
+    }
+
+    public static Written write(List<ResultRow> rows, Context ctx) throws IOException {
+        Path out = ctx.outDir();
+        Files.createDirectories(out);
+        List<String> tasks = ResultsCsv.tasks(rows, ctx.tasks());
+        Path csv = writeAtomically(out.resolve("results.csv"), ResultsCsv.format(rows, tasks));
+        ReportData d = new ReportData(List.copyOf(rows), ctx, tasks);
+        String md = markdown(d);
+        Path mdFile = writeAtomically(out.resolve("report.md"), md);
+        Path html = writeAtomically(out.resolve("report.html"), html(md, out, "flatlm report (" + ctx.preset() + ")"));
+        return new Written(csv, mdFile, html, List.copyOf(d.plots));
+    }
+
+    static String markdown(ReportData d) throws IOException {
+        ExperimentSections ex = new ExperimentSections(d);
+        AnalysisSections an = new AnalysisSections(d);
+        ReportData.Section regimes = ex.regimes(), conv = ex.convergence(), size = ex.size(), alg = ex.algorithms(),
+            dyck = an.dyck(), lin = an.linear(), stats = an.statistics();
+        Report.Context c = d.ctx;
+        StringBuilder s = new StringBuilder("# Same pre-training loss, better downstream: reproduction report");
+        if (!c.preset().isEmpty()) s.append(" (preset ").append(c.preset()).append(')');
+        s.append("\n\n");
+        if (!c.languageDescription().isEmpty()) s.append("Language: ").append(c.languageDescription()).append(". ");
+        if (!d.tasks.isEmpty()) s.append("Probe tasks: ").append(String.join(", ", d.tasks)).append(" (main: ").append(d.tasks.get(0)).append("). ");
+        s.append("Saturation: KL < ").append(Fmt.g(c.saturationKl())).append(" nats per token. ");
+        if (c.wallMinutes() != null) s.append(String.format(Locale.ROOT, "Wall-clock: %.1f minutes. ", c.wallMinutes()));
+        s.append("\n\nReproduce everything: `").append(c.reproduceCommand()).append("`.\n\n");
+        s.append("All numbers below are computed from `results.csv` (").append(d.rows.size())
+            .append(" rows, beside this report) by `flatlm report`. Accuracies are linear-probe test accuracies in percent, "
+                + "mean ± std over probe seeds; Tr(H) and KL are ± their standard errors. A difference counts only when it "
+                + "exceeds 2 combined standard errors.\n\n");
+        s.append("## Headline\n\n");
+        s.append("- **Past convergence**: ").append(conv.headline()).append('\n');
+        s.append("- **Model size**: ").append(size.headline()).append('\n');
+        s.append("- **Algorithms**: ").append(alg.headline()).append('\n');
+        s.append("- **Dyck theory**: ").append(dyck.headline()).append('\n');
+        s.append("- **Linear regime**: ").append(lin.headline()).append('\n');
+        s.append("- **Statistics**: ").append(stats.headline()).append("\n\n");
+        for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats)) s.append(sec.markdown());
+        return s.toString();
+    }
+
+    /** A self-contained page: the Markdown converted, PNG images embedded, and a check that every image decoded. */
+    static String html(String md, Path baseDir, String title) {
+        String body = Markdown.toHtml(md, src -> dataUri(baseDir, src));
+        return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + Markdown.escape(title)
+            + "</title>\n<style>\n" + CSS + "</style>\n</head>\n<body>\n<main>\n" + body + "</main>\n<script>\n" + SCRIPT
+            + "</script>\n</body>\n</html>\n";
+    }
+
+    /** data:image/png;base64,... for a PNG (svg+xml for an SVG) under baseDir, null when absent or remote. */
+    static String dataUri(Path baseDir, String src) {
+        if (src.startsWith("data:")) return src;
+        if (src.contains("://")) return null;
+        Path p = baseDir.resolve(src).normalize();
+        String lower = src.toLowerCase(Locale.ROOT);
+        String type = lower.endsWith(".png") ? "image/png" : lower.endsWith(".svg") ? "image/svg+xml" : null;
+        if (type == null || !Files.isRegularFile(p)) return null;
+        try {
+            return "data:" + type + ";base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(p));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static Path writeAtomically(Path target, String content) throws IOException {
+        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        Files.writeString(tmp, content, StandardCharsets.UTF_8);
+        return Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static final String CSS = """
+        body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; line-height: 1.5; color: #222; background: #fff; }
+        main { max-width: 1000px; margin: 2em auto; padding: 0 1em; }
+        h1 { border-bottom: 2px solid #ddd; padding-bottom: .3em; }
+        h2 { border-bottom: 1px solid #eee; padding-bottom: .2em; margin-top: 2em; }
+        table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; display: block; overflow-x: auto; }
+        th, td { border: 1px solid #ccc; padding: .3em .6em; }
+        th { background: #f4f4f4; }
+        tr:nth-child(even) td { background: #fafafa; }
+        img { max-width: 100%; height: auto; display: block; margin: 1em 0; border: 1px solid #eee; }
+        code { background: #f4f4f4; padding: 0 .2em; border-radius: 3px; }
+        pre { background: #f4f4f4; padding: .8em; overflow-x: auto; }
+        pre code { padding: 0; }
+        blockquote { border-left: 4px solid #ddd; margin: 0; padding-left: 1em; color: #555; }
+        """;
+
+    /** Sets body[data-images] to "ok N" or "broken K of N" once the page has loaded (scripts/check-report-html). */
+    private static final String SCRIPT = """
+        window.addEventListener('load', function () {
+          var imgs = document.images, bad = 0;
+          for (var i = 0; i < imgs.length; i++) if (!(imgs[i].complete && imgs[i].naturalWidth > 0)) bad++;
+          document.body.dataset.images = bad ? 'broken ' + bad + ' of ' + imgs.length : 'ok ' + imgs.length;
+        });
+        """;
+}

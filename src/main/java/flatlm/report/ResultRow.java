@@ -1,0 +1,53 @@
+package flatlm.report;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One evaluated model of a reproduction: a checkpoint of a run (or a transform of one:
+ * embedded into a larger architecture, pruned), with its exact pre-training loss, its
+ * downstream accuracies and its flatness. Written one per line to a run's
+ * {@code measurements.jsonl} and as one row of {@code results.csv}.
+ *
+ * @param experiment  convergence | size | algorithms | pruning
+ * @param run         the run's label inside its experiment (adamw, sgd, d32, sam, adversarial, lookup, ...)
+ * @param variant     what was done to the checkpoint: "" (as trained), "embedded", "sparsity-0.30"
+ * @param step        the checkpoint's training step (−1 when not applicable, e.g. the lookup table)
+ * @param x           the experiment's x value: the step (convergence), the width d (size), the
+ *                    sparsity (pruning), the continuation step (algorithms)
+ * @param parameters  parameters of the evaluated model (the embedded one for "embedded")
+ * @param ce          exact cross-entropy, nats per token (NaN for the lookup table)
+ * @param entropy     the language's conditional entropy on the same held-out set
+ * @param kl          ce − entropy
+ * @param klStderr    standard error of kl (clustered by sentence)
+ * @param saturated   kl &lt; the preset's saturation threshold (0.01 nats)
+ * @param trH         trace of the Hessian estimate (NaN when not measured)
+ * @param trHStderr   its standard error
+ * @param trHEstimator fisher | hutchinson
+ * @param accuracy    task name → probe test accuracy (mean, std over seeds, seeds)
+ * @param bayes       task name → Bayes-ceiling accuracy on the same test splits (mean)
+ * @param checkpoint  the checkpoint, relative to the reproduction's output directory
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ResultRow(String experiment, String run, String variant, long step, double x, long parameters,
+                        double ce, double entropy, double kl, double klStderr, boolean saturated,
+                        double trH, double trHStderr, String trHEstimator,
+                        Map<String, Accuracy> accuracy, Map<String, Double> bayes, String checkpoint) {
+
+    /** Probe accuracy over seeds: mean, sample standard deviation, number of seeds. */
+    public record Accuracy(double mean, double std, int n) {}
+
+    public ResultRow {
+        variant = variant == null ? "" : variant;
+        accuracy = accuracy == null ? new LinkedHashMap<>() : new LinkedHashMap<>(accuracy);
+        bayes = bayes == null ? new LinkedHashMap<>() : new LinkedHashMap<>(bayes);
+    }
+
+    /** Mean accuracy on {@code task}, NaN when not measured. */
+    public double acc(String task) {
+        Accuracy a = accuracy.get(task);
+        return a == null ? Double.NaN : a.mean();
+    }
+}

@@ -1,0 +1,141 @@
+package flatlm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code flatlm reproduce --preset tiny}: every code path end to end, the report's files, reuse
+ * of finished runs (also after a kill), {@code flatlm report} without training, and the paper
+ * preset's plan.
+ */
+class ReproduceCommandTest {
+
+    @Test
+    void tinyPresetWritesTheReportAndReusesEverythingOnARerun(@TempDir Path dir) throws IOException {
+        Path out = dir.resolve("r");
+        CliRunner first = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "2", "--quiet");
+        assertEquals(0, first.exitCode(), first.err());
+        assertTrue(first.out().contains("8 runs trained, 0 reused"), first.out());
+        for (String f : List.of("report.md", "report.html", "results.csv", "plan.yaml", "dyck/dyck.md"))
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        List<String> csv = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
+        // adamw 0/20/40, sgd 10/20, 4 algorithms, lookup, 2 sizes + 2 embedded, 2 sparsities
+        assertEquals(1 + 3 + 2 + 4 + 1 + 4 + 2, csv.size(), String.join("\n", csv));
+        String md = Files.readString(out.resolve("report.md"));
+        for (String section : List.of("convergence", "size", "lgorithm", "Dyck", "inear regime", "tatistics"))
+            assertTrue(md.contains(section), "report.md lacks " + section);
+        Map<String, FileTime> before = modelFiles(out);
+
+        CliRunner again = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--quiet");
+        assertEquals(0, again.exitCode(), again.err());
+        assertTrue(again.out().contains("0 runs trained, 8 reused"), again.out());
+        assertEquals(before, modelFiles(out));
+        assertEquals(csv, Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8));
+
+        Files.delete(out.resolve("report.md"));
+        CliRunner report = CliRunner.run("report", out.toString());
+        assertEquals(0, report.exitCode(), report.err());
+        assertTrue(Files.isRegularFile(out.resolve("report.md")));
+        assertEquals(before, modelFiles(out));
+    }
+
+    @Test
+    void aKilledReproductionRedoesNoFinishedRun(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("r");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+            "reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "1", "--quiet");
+        pb.environment().put("OMP_NUM_THREADS", "1");
+        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile());
+        Process p = pb.start();
+        Path log = out.resolve("reproduce.log");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        // kill once two runs are finished and the third is under way
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (Files.isRegularFile(log) && Files.readString(log).split("finished ", -1).length > 3) break;
+            Thread.sleep(20);
+        }
+        assertTrue(p.isAlive(), "the child ended before it could be killed: " + Files.readString(dir.resolve("child.out")));
+        p.destroyForcibly().waitFor();
+        List<Path> finished = new ArrayList<>();
+        try (Stream<Path> s = Files.list(out.resolve("runs"))) {
+            s.filter(r -> Files.isRegularFile(r.resolve("done.json"))).forEach(finished::add);
+        }
+        assertTrue(finished.size() >= 2, "finished runs before the kill: " + finished);
+        Map<String, FileTime> before = modelFiles(out);
+
+        CliRunner again = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "2", "--quiet");
+        assertEquals(0, again.exitCode(), again.err());
+        String log2 = Files.readString(log);
+        String second = log2.substring(log2.lastIndexOf("reproduction 'tiny'"));
+        for (Path r : finished) {
+            String name = r.getFileName().toString();
+            assertTrue(second.contains("reuse ") && second.contains(name), "not reused: " + name + "\n" + second);
+            assertFalse(second.contains("train " + name.replaceFirst("-[0-9a-f]{10}$", "").replaceFirst("-", "/") + ":"),
+                "retrained: " + name);
+        }
+        Map<String, FileTime> after = modelFiles(out);
+        for (Map.Entry<String, FileTime> e : before.entrySet()) {
+            boolean ofFinished = finished.stream().anyMatch(r -> e.getKey().startsWith(out.relativize(r).toString()));
+            if (ofFinished) assertEquals(e.getValue(), after.get(e.getKey()), e.getKey());
+        }
+        assertTrue(again.out().contains("8 reused") || again.out().contains("reused"), again.out());
+        assertTrue(Files.isRegularFile(out.resolve("report.html")));
+    }
+
+    @Test
+    void thePaperPresetValidatesAndPlans() {
+        CliRunner r = CliRunner.run("reproduce", "--preset", "paper", "--plan", "--out", "/nonexistent/paper");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("runs (11)"), r.out());
+        assertTrue(r.out().contains("size/d960"), r.out());
+        assertTrue(r.out().contains("50000 steps x batch 4096"), r.out());
+    }
+
+    @Test
+    void badPresetsAreOneLineErrors(@TempDir Path dir) throws IOException {
+        CliRunner r = CliRunner.run("reproduce", "--preset", "nope", "--plan");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().startsWith("flatlm: error: unknown preset 'nope'"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "name: x\nconvergence:\n  adamw: {stepz: 10}\n");
+        r = CliRunner.run("reproduce", "--preset", bad.toString(), "--plan");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("unknown key 'stepz'"), r.err());
+        Files.writeString(bad, "name: x\nmeasure: {flatness: hessian}\n");
+        r = CliRunner.run("reproduce", "--preset", bad.toString(), "--plan");
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("measure.flatness"), r.err());
+        r = CliRunner.run("report", dir.toString());
+        assertEquals(2, r.exitCode());
+        assertTrue(r.err().contains("not a reproduction directory"), r.err());
+    }
+
+    /** Model and optimizer files of every checkpoint, with their modification times. */
+    private static Map<String, FileTime> modelFiles(Path out) throws IOException {
+        Map<String, FileTime> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(out.resolve("runs"))) {
+            for (Path f : s.filter(f -> f.toString().endsWith(".safetensors")).toList())
+                m.put(out.relativize(f).toString(), Files.getLastModifiedTime(f));
+        }
+        return m;
+    }
+}
