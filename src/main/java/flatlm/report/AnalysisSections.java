@@ -117,7 +117,11 @@ final class AnalysisSections {
         if (fit.n() < 3) parts.add("the line could not be tested (only " + fit.n() + " points away from saturation)");
         else if (fit.r2() >= LINE_HOLDS_R2) parts.add("the line holds away from saturation (R² = " + Fmt.ci(r2, 3) + ", n = " + fit.n() + ")");
         else parts.add("the line fits poorly away from saturation (R² = " + Fmt.ci(r2, 3) + ", n = " + fit.n() + ")");
+        boolean noLine = fit.n() >= 3 && fit.r2() < LINE_HOLDS_R2;
         if (nSat < 2 || !Double.isFinite(fit.slope())) parts.add("too few saturated models to test whether loss stops predicting accuracy");
+        else if (noLine) parts.add("accuracy does not follow the loss even away from saturation (slope " + Fmt.f(fit.slope(), 2)
+            + " points per nat, scatter " + Fmt.f(rmse, 2) + " points), so there is no line for saturation to break on this task; "
+            + "saturated residual spread " + Fmt.f(sd, 2) + " points");
         else if (sd > rmse) parts.add("at saturation loss stops predicting accuracy: saturated residual spread "
             + Fmt.f(sd, 2) + " points vs " + Fmt.f(rmse, 2) + " around the line away from saturation");
         else parts.add("at saturation the loss still predicts accuracy at our scale: saturated residual spread "
