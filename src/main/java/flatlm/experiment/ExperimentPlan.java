@@ -85,6 +85,10 @@ public final class ExperimentPlan {
     /** The linear regime: global magnitude pruning of the convergence run's last AdamW checkpoint. */
     public static final class Pruning {
         public List<Double> sparsities = new ArrayList<>();
+        /** Optional recovery training of each pruned model with its zeros kept (0 = none). */
+        public int recoverySteps = 0;
+        /** Pretrain keys of the recovery runs (over {@code train}), e.g. a small constant learning rate. */
+        public ObjectNode recovery = JsonNodeFactory.instance.objectNode();
     }
 
     /** The Dyck theory experiment (paper Section 6). */
@@ -108,6 +112,7 @@ public final class ExperimentPlan {
             if (!size.embedInto.containsKey(k)) throw new BadInputException(source + ": size.embedInto needs '" + k + "'");
         if (pruning != null) for (double s : pruning.sparsities)
             if (!(s >= 0 && s < 1)) throw new BadInputException(source + ": pruning sparsities must be in [0, 1), got " + s);
+        if (pruning != null && pruning.recoverySteps < 0) throw new BadInputException(source + ": pruning.recoverySteps must be >= 0");
         if ((algorithms != null || pruning != null) && convergence == null)
             throw new BadInputException(source + ": the algorithms and pruning experiments start from the convergence run's "
                 + "last checkpoint; declare convergence too");

@@ -320,6 +320,36 @@ public final class Reproduction {
             log.info(String.format("measured pruning %s: KL %.4f, %s %.4f, Tr(H) %.1f", variant, row.kl(), plan.measure.tasks.get(0),
                 row.acc(plan.measure.tasks.get(0)), row.trH()));
         }
+        if (plan.pruning.recoverySteps > 0) recoverPruned(cp, mlog);
+    }
+
+    /** Recovery training of each pruned model (its zeros kept after every step), then the same measurements. */
+    private void recoverPruned(Path cp, MeasurementLog mlog) throws IOException {
+        ObjectNode steps = JsonNodeFactory.instance.objectNode();
+        steps.put("steps", plan.pruning.recoverySteps);
+        steps.put("checkpointEvery", plan.pruning.recoverySteps);
+        Measurer m = null;
+        for (double s : plan.pruning.sparsities) {
+            String variant = String.format("sparsity-%.2f", s);
+            String id = variant + "|recovered";
+            if (mlog.get(id) != null) continue;
+            Path dir = pruningDir().resolve("recover-" + variant);
+            Checkpoint.deleteRecursively(dir);
+            RunSpec spec = RunSpec.of("pruning", "recover-" + variant, null, plan.name, languageLayer(), plan.train,
+                plan.pruning.recovery, steps);
+            spec.config().initFrom = cp.toAbsolutePath().toString();
+            Trainer t = Trainer.start(spec.config(), dir);
+            Pruning.prune(t.model(), s); // before step 0, so the run's first checkpoint is the pruned model
+            t.afterEachStep(Pruning.keepZeros(t.model()));
+            Trainer.Outcome o = t.run(0, null);
+            if (o.divergedAt() > 0) throw new Jobs.RunFailed("pruning recovery " + variant + " diverged at step " + o.divergedAt());
+            if (m == null) m = new Measurer(plan);
+            ResultRow row = m.measure("pruning", "prune-recovered", variant, o.step(), s, t.model(),
+                out.relativize(o.lastCheckpoint()).toString());
+            mlog.put(id, row);
+            log.info(String.format("measured pruning %s after %d recovery steps: KL %.4f, %s %.4f, Tr(H) %.1f", variant, o.step(),
+                row.kl(), plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH()));
+        }
     }
 
     private void dyck() throws IOException {

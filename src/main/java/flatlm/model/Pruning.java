@@ -157,4 +157,26 @@ public final class Pruning {
         }
         return new Result(sparsity, Collections.unmodifiableList(names), total, k, zeros, threshold);
     }
+
+    /**
+     * The zero pattern of the prunable matrices of {@code model} (after {@link #prune}): a
+     * function that sets those entries to zero again, for recovery training that keeps the
+     * sparsity (weight decay and momentum would otherwise move them).
+     */
+    public static java.util.function.Consumer<MlmModel> keepZeros(MlmModel model) {
+        Map<String, Tensor> keep = new LinkedHashMap<>();
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (String name : prunableNames(model)) {
+                Tensor p = model.namedParameters().get(name);
+                Tensor mask = p.ne(new org.bytedeco.pytorch.Scalar(0.0)).to(p.scalar_type());
+                keep.put(name, Torch.keep(mask));
+            }
+        }
+        return m -> {
+            try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+                Map<String, Tensor> params = m.namedParameters();
+                for (Map.Entry<String, Tensor> e : keep.entrySet()) params.get(e.getKey()).mul_(e.getValue());
+            }
+        };
+    }
 }

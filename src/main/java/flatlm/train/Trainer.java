@@ -66,6 +66,7 @@ public final class Trainer {
     private final ExactLoss.HeldOut heldOut;
     private long step;
     private Path lastCheckpoint;
+    private Consumer<MlmModel> afterStep = m -> {};
 
     private Trainer(TrainConfig cfg, Path runDir) throws IOException {
         this.cfg = cfg.validate();
@@ -148,6 +149,15 @@ public final class Trainer {
         return this;
     }
 
+    /**
+     * Runs {@code hook} on the model after every optimizer step (inside the step's scope), e.g. to
+     * keep pruned weights at zero during recovery training.
+     */
+    public Trainer afterEachStep(Consumer<MlmModel> hook) {
+        this.afterStep = hook;
+        return this;
+    }
+
     public TrainConfig config() {
         return cfg;
     }
@@ -194,6 +204,7 @@ public final class Trainer {
                 if (!Double.isFinite(loss)) return diverged(step + 1, loss);
                 if (cfg.gradClip > 0) clipGradients(cfg.gradClip);
                 optimizer.step(schedule.at((int) step));
+                afterStep.accept(model);
             }
             step++;
             trainSeconds += (System.nanoTime() - t0) / 1e9;

@@ -35,8 +35,22 @@ class ReproduceCommandTest {
         for (String f : List.of("report.md", "report.html", "results.csv", "plan.yaml", "dyck/dyck.md"))
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         List<String> csv = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
-        // adamw 0/20/40, sgd 10/20, 4 algorithms, lookup, 2 sizes + 2 embedded, 2 sparsities
-        assertEquals(1 + 3 + 2 + 4 + 1 + 4 + 2, csv.size(), String.join("\n", csv));
+        // adamw 0/20/40, sgd 10/20, 4 algorithms, lookup, 2 sizes + 2 embedded, 2 sparsities (+ recovered)
+        assertEquals(1 + 3 + 2 + 4 + 1 + 4 + 2 + 2, csv.size(), String.join("\n", csv));
+        // recovery training kept the pruned zeros: half of the prunable entries are still zero
+        Path recovered;
+        try (Stream<Path> s = Files.walk(out.resolve("runs"))) {
+            recovered = s.filter(p -> p.getFileName().toString().equals("recover-sparsity-0.50")).findFirst().orElseThrow();
+        }
+        java.util.List<Path> cps = flatlm.train.Checkpoint.list(recovered.resolve("checkpoints"));
+        flatlm.model.MlmModel model = flatlm.train.Checkpoint.loadAnyModel(cps.get(cps.size() - 1), "cpu");
+        long zeros = 0, total = 0;
+        for (String name : flatlm.model.Pruning.prunableNames(model)) {
+            double[] w = flatlm.model.Torch.toDoubles(model.namedParameters().get(name));
+            total += w.length;
+            for (double v : w) if (v == 0) zeros++;
+        }
+        assertTrue(cps.size() >= 2 && zeros >= total / 2, zeros + " zeros of " + total + " after recovery");
         String md = Files.readString(out.resolve("report.md"));
         for (String section : List.of("convergence", "size", "lgorithm", "Dyck", "inear regime", "tatistics"))
             assertTrue(md.contains(section), "report.md lacks " + section);

@@ -103,6 +103,30 @@ class PruningTest {
     }
 
     @Test
+    void keepZerosRestoresThePrunedEntriesAfterAnUpdate() {
+        MlmTransformer m = transformer(3);
+        Pruning.Result r = Pruning.prune(m, 0.6);
+        var keep = Pruning.keepZeros(m);
+        try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            for (Tensor p : m.namedParameters().values()) p.add_(new org.bytedeco.pytorch.Scalar(0.25)); // an update that moves everything
+            assertEquals(0, zeros(m), "the update left no zero");
+        }
+        keep.accept(m);
+        assertEquals(r.zeros(), zeros(m));
+        double[] before = logProbs(m);
+        keep.accept(m); // idempotent
+        assertTrue(java.util.Arrays.equals(before, logProbs(m)));
+    }
+
+    private static long zeros(MlmModel m) {
+        long n = 0;
+        try (PointerScope s = new PointerScope()) {
+            for (String name : Pruning.prunableNames(m)) n += m.namedParameters().get(name).eq(new org.bytedeco.pytorch.Scalar(0.0)).sum().item_long();
+        }
+        return n;
+    }
+
+    @Test
     void prunableMatricesAreTheTransformerBlocksWeights() {
         MlmTransformer m = transformer(1);
         List<String> expected = new ArrayList<>();
