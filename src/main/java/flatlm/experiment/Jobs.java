@@ -78,7 +78,8 @@ final class Jobs {
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
                     failures.put(j.id(), c.getMessage() == null ? c.toString() : c.getMessage());
-                    if (!(c instanceof flatlm.util.BadInputException) && !(c instanceof RunFailed)) c.printStackTrace();
+                    boolean expected = c instanceof flatlm.util.BadInputException || c instanceof RunFailed;
+                    if (!expected && System.getenv("FLATLM_DEBUG") != null) c.printStackTrace();
                 }
             }
         } finally {

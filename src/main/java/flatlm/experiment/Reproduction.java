@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.dyck.DyckExperiment;
-import flatlm.lang.Language;
 import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
@@ -388,9 +387,5 @@ public final class Reproduction {
             case "pcfg" -> "--lang pcfg --grammar " + l.grammar;
             default -> "--lang " + l.kind;
         };
-    }
-
-    Language language() throws IOException {
-        return plan.language.build();
     }
 }
