@@ -27,19 +27,8 @@ class FlatnessCommandTest {
     /** A tiny run: 8-word HMM of length 6, the tiny transformer, checkpoints at steps 0, 20, 40. */
     @BeforeAll
     static void train() throws Exception {
-        TrainConfig c = new TrainConfig();
-        c.language.states = 4;
-        c.language.words = 8;
-        c.language.blocks = 2;
-        c.language.length = 6;
-        c.model.preset = "tiny";
-        c.steps = 40;
-        c.batchSize = 32;
+        TrainConfig c = flatlm.train.TrainerTest.tiny(40);
         c.evalEvery = 20;
-        c.checkpointEvery = 20;
-        c.data.evalSentences = 32;
-        c.schedule.warmup = 5;
-        c.optimizer.lr = 3e-3;
         run = tmp.resolve("run");
         Trainer.start(c, run).run(0, null);
     }

@@ -17,11 +17,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TrainerTest {
+public class TrainerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A tiny, fast configuration: 8-word HMM of length 6, the tiny transformer. */
-    static TrainConfig tiny(int steps) {
+    public static TrainConfig tiny(int steps) {
         TrainConfig c = new TrainConfig();
         c.language.states = 4;
         c.language.words = 8;
