@@ -16,11 +16,11 @@ public record DownstreamResult(String method, String task, int numClasses, List<
                                Map<String, Object> settings, double seconds) {
     /**
      * One seed: test accuracy (of the rounded prediction for regression), test MSE (regression;
-     * NaN otherwise), training accuracy, the training objective at the solution, iterations
+     * NaN otherwise), test cross-entropy of the head (classification probes; NaN otherwise), training accuracy, the training objective at the solution, iterations
      * (L-BFGS iterations or optimiser steps), whether the solver converged, and the Bayes
      * ceiling on the same test examples (NaN when unknown).
      */
-    public record SeedResult(long seed, double accuracy, double mse, double trainAccuracy, double trainObjective,
+    public record SeedResult(long seed, double accuracy, double mse, double crossEntropy, double trainAccuracy, double trainObjective,
                              int iterations, boolean converged, double bayesAccuracy) {}
 
     /** Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value). */
@@ -59,6 +59,11 @@ public record DownstreamResult(String method, String task, int numClasses, List<
         return Summary.of(seeds.stream().mapToDouble(SeedResult::mse).toArray());
     }
 
+    /** Test cross-entropy of the probe head (nats), a continuous, lower-variance companion of accuracy. */
+    public Summary crossEntropy() {
+        return Summary.of(seeds.stream().mapToDouble(SeedResult::crossEntropy).toArray());
+    }
+
     public Summary trainAccuracy() {
         return Summary.of(seeds.stream().mapToDouble(SeedResult::trainAccuracy).toArray());
     }
@@ -85,6 +90,11 @@ public record DownstreamResult(String method, String task, int numClasses, List<
             out.put("mse_mean", m.mean());
             out.put("mse_std", m.std());
         }
+        Summary ce = crossEntropy();
+        if (!Double.isNaN(ce.mean())) {
+            out.put("cross_entropy_mean", ce.mean());
+            out.put("cross_entropy_std", ce.std());
+        }
         Summary bayes = bayesAccuracy();
         if (bayes.n() > 0) {
             out.put("bayes_accuracy_mean", bayes.mean());
@@ -98,6 +108,7 @@ public record DownstreamResult(String method, String task, int numClasses, List<
             m.put("seed", s.seed());
             m.put("accuracy", s.accuracy());
             if (!Double.isNaN(s.mse())) m.put("mse", s.mse());
+            if (!Double.isNaN(s.crossEntropy())) m.put("cross_entropy", s.crossEntropy());
             m.put("train_accuracy", s.trainAccuracy());
             if (!Double.isNaN(s.trainObjective())) m.put("train_objective", s.trainObjective());
             m.put("iterations", s.iterations());

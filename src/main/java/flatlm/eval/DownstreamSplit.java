@@ -21,6 +21,17 @@ public record DownstreamSplit(String task, int numClasses, long seed,
         return numClasses == 0;
     }
 
+    /**
+     * The first {@code n} training examples with the same test set: the nested training sets of a
+     * learning curve (the split is drawn once at the largest size).
+     */
+    public DownstreamSplit withTrainPrefix(int n) {
+        if (n < 1 || n > trainWords.length)
+            throw new BadInputException("a training prefix must have 1.." + trainWords.length + " examples, got " + n);
+        return new DownstreamSplit(task, numClasses, seed, java.util.Arrays.copyOf(trainWords, n),
+            java.util.Arrays.copyOf(trainLabels, n), testWords, testLabels);
+    }
+
     /** Draws {@code train} then {@code test} examples of {@code task} from {@code seed}. */
     public static DownstreamSplit draw(DownstreamTask task, int train, int test, long seed) {
         if (train < 1) throw new BadInputException("the train split needs at least 1 example, got " + train);

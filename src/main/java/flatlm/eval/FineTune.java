@@ -170,7 +170,7 @@ public final class FineTune {
             model.setTraining(false);
             double[] train = evaluate(model, headW, headB, split.trainWords(), split.trainLabels(), regression);
             double[] test = evaluate(model, headW, headB, split.testWords(), split.testLabels(), regression);
-            return new DownstreamResult.SeedResult(split.seed(), test[0], regression ? test[1] : Double.NaN, train[0],
+            return new DownstreamResult.SeedResult(split.seed(), test[0], regression ? test[1] : Double.NaN, Double.NaN, train[0],
                 lastLoss, step, true, bayes);
         }
     }

@@ -127,8 +127,12 @@ public final class LinearProbe {
         }
     }
 
-    /** Accuracy (classification, or of the rounded prediction for regression) and MSE (regression; NaN otherwise). */
-    public record Evaluation(double accuracy, double mse) {}
+    /**
+     * Accuracy (classification, or of the rounded prediction for regression), MSE (regression;
+     * NaN otherwise) and cross-entropy (classification: (1/N) Σ_n −log softmax(x_n W + b)_{y_n},
+     * nats, without the weight penalty; NaN for regression).
+     */
+    public record Evaluation(double accuracy, double mse, double crossEntropy) {}
 
     private LinearProbe() {}
 
@@ -159,7 +163,7 @@ public final class LinearProbe {
 
     /** Accuracy (and MSE for regression) of {@code fit} on {@code (x, y)}. */
     public static Evaluation evaluate(Fit fit, FeatureMatrix x, int[] y) {
-        if (x.rows() == 0) return new Evaluation(Double.NaN, Double.NaN);
+        if (x.rows() == 0) return new Evaluation(Double.NaN, Double.NaN, Double.NaN);
         if (fit.regression()) {
             double[] pred = fit.predictValues(x);
             double se = 0;
@@ -169,12 +173,21 @@ public final class LinearProbe {
                 se += d * d;
                 if (Math.round(pred[r]) == y[r]) hits++;
             }
-            return new Evaluation((double) hits / y.length, se / y.length);
+            return new Evaluation((double) hits / y.length, se / y.length, Double.NaN);
         }
-        int[] pred = fit.predictClasses(x);
-        int hits = 0;
-        for (int r = 0; r < y.length; r++) if (pred[r] == y[r]) hits++;
-        return new Evaluation((double) hits / y.length, Double.NaN);
+        double[] s = fit.scores(x);
+        int k = fit.outputs(), hits = 0;
+        double ce = 0;
+        for (int r = 0; r < y.length; r++) {
+            int best = 0;
+            double max = s[r * k];
+            for (int c = 1; c < k; c++) if (s[r * k + c] > max) { max = s[r * k + c]; best = c; }
+            if (best == y[r]) hits++;
+            double z = 0;
+            for (int c = 0; c < k; c++) z += Math.exp(s[r * k + c] - max);
+            ce += max + Math.log(z) - s[r * k + y[r]];
+        }
+        return new Evaluation((double) hits / y.length, Double.NaN, ce / y.length);
     }
 
     /**

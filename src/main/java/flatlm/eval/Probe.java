@@ -128,7 +128,7 @@ public final class Probe {
         LinearProbe.Fit fit = LinearProbe.fit(train, split.trainLabels(), split.numClasses(), options, init);
         LinearProbe.Evaluation te = LinearProbe.evaluate(fit, test, split.testLabels());
         LinearProbe.Evaluation tr = LinearProbe.evaluate(fit, train, split.trainLabels());
-        return new DownstreamResult.SeedResult(split.seed(), te.accuracy(), te.mse(), tr.accuracy(), fit.objective(),
+        return new DownstreamResult.SeedResult(split.seed(), te.accuracy(), te.mse(), te.crossEntropy(), tr.accuracy(), fit.objective(),
             fit.iterations(), fit.converged(), bayes);
     }
 

@@ -88,15 +88,15 @@ final class Measurer {
         Map<String, Double> bayes = new LinkedHashMap<>();
         probes(model, acc, bayes);
         Estimate t = flatness(model);
-        return new ResultRow(experiment, run, variant, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
-            l.klStderr(), l.kl() < plan.saturationKl, t.value(), t.stderr(), t.estimator(), acc, bayes, checkpoint);
+        return new ResultRow(experiment, run, variant, -1, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
+            l.klStderr(), l.kl() < plan.saturationKl, t.value(), t.stderr(), t.estimator(), plan.measure.probeTrain, acc, bayes, checkpoint);
     }
 
     /** The same model's row with Tr(H) measured on another view of it (e.g. embedded into a larger architecture). */
     ResultRow withFlatnessOf(ResultRow base, String variant, MlmModel view) {
         Estimate t = flatness(view);
-        return new ResultRow(base.experiment(), base.run(), variant, base.step(), base.x(), view.numParameters(), base.ce(),
+        return new ResultRow(base.experiment(), base.run(), variant, base.seed(), base.step(), base.x(), view.numParameters(), base.ce(),
             base.entropy(), base.kl(), base.klStderr(), base.saturated(), t.value(), t.stderr(), t.estimator(),
-            base.accuracy(), base.bayes(), base.checkpoint());
+            base.probeTrain(), base.accuracy(), base.bayes(), base.checkpoint());
     }
 }

@@ -33,7 +33,7 @@ public final class ReportFiles {
         if (plan.dyck != null) commands.put("dyck", "./flatlm dyck --n " + plan.dyck.n + " --out DIR");
         commands.put("lookup", "./flatlm lookup " + Reproduction.flags(plan.language) + " --task " + task);
         Report.Context ctx = new Report.Context(plan.name, out, plan.measure.tasks, plan.saturationKl,
-            Reproduction.describe(plan.language), preset, commands, minutes, r.dyckMarkdown());
+            Reproduction.describe(plan.language), preset, commands, minutes, r.dyckMarkdown(), plan.measure.probeTrain);
         return Report.write(rows, ctx).html();
     }
 }

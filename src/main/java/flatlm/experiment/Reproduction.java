@@ -291,8 +291,8 @@ public final class Reproduction {
         Map<String, ResultRow.Accuracy> acc = new LinkedHashMap<>();
         Map<String, Double> bayes = new LinkedHashMap<>();
         m.probes(null, acc, bayes);
-        ResultRow row = new ResultRow("algorithms", "lookup", "", -1, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN,
-            Double.NaN, false, Double.NaN, Double.NaN, "", acc, bayes, "");
+        ResultRow row = new ResultRow("algorithms", "lookup", "", -1, -1, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN,
+            Double.NaN, false, Double.NaN, Double.NaN, "", plan.measure.probeTrain, acc, bayes, "");
         mlog.put("lookup", row);
         log.info(String.format("measured the lookup table: %s %.4f", plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0))));
     }

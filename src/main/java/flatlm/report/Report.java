@@ -31,9 +31,12 @@ public final class Report {
      * @param runCommands         experiment, "experiment/run" or run label → the lower-level command, shown under its section
      * @param wallMinutes         wall-clock minutes of the reproduction (null when unknown)
      * @param dyckMarkdown        a dyck.md to include as section 4 (null when not run)
+     * @param probeTrain          the main probe training size (the rows of other sizes form the learning curves);
+     *                            0 = the largest size in the rows
      */
     public record Context(String preset, Path outDir, List<String> tasks, double saturationKl, String languageDescription,
-                          String reproduceCommand, Map<String, String> runCommands, Double wallMinutes, Path dyckMarkdown) {
+                          String reproduceCommand, Map<String, String> runCommands, Double wallMinutes, Path dyckMarkdown,
+                          int probeTrain) {
         public Context {
             if (outDir == null) throw new IllegalArgumentException("outDir is required");
             tasks = tasks == null ? List.of() : List.copyOf(tasks);

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param experiment  convergence | size | algorithms | pruning
  * @param run         the run's label inside its experiment (adamw, sgd, d32, sam, adversarial, lookup, ...)
  * @param variant     what was done to the checkpoint: "" (as trained), "embedded", "sparsity-0.30"
+ * @param seed        the pre-training seed of the run (its initialisation and batches; a
+ *                    continuation's own data seed); −1 when there is none (the lookup table)
  * @param step        the checkpoint's training step (−1 when not applicable, e.g. the lookup table)
  * @param x           the experiment's x value: the step (convergence), the width d (size), the
  *                    sparsity (pruning), the continuation step (algorithms)
@@ -26,23 +28,38 @@ import java.util.Map;
  * @param trH         trace of the Hessian estimate (NaN when not measured)
  * @param trHStderr   its standard error
  * @param trHEstimator fisher | hutchinson
+ * @param probeTrain  probe training examples behind {@code accuracy} (one row per model and
+ *                    training size: the learning curve); 0 when nothing was probed
  * @param accuracy    task name → probe test accuracy (mean, std over seeds, seeds)
  * @param bayes       task name → Bayes-ceiling accuracy on the same test splits (mean)
  * @param checkpoint  the checkpoint, relative to the reproduction's output directory
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ResultRow(String experiment, String run, String variant, long step, double x, long parameters,
+public record ResultRow(String experiment, String run, String variant, long seed, long step, double x, long parameters,
                         double ce, double entropy, double kl, double klStderr, boolean saturated,
-                        double trH, double trHStderr, String trHEstimator,
+                        double trH, double trHStderr, String trHEstimator, int probeTrain,
                         Map<String, Accuracy> accuracy, Map<String, Double> bayes, String checkpoint) {
 
-    /** Probe accuracy over seeds: mean, sample standard deviation, number of seeds. */
-    public record Accuracy(double mean, double std, int n) {}
+    /**
+     * Probe test accuracy over probe seeds: mean, sample standard deviation, number of seeds;
+     * and the probe head's test cross-entropy (nats), mean and standard deviation (NaN when unknown).
+     */
+    public record Accuracy(double mean, double std, int n, double ce, double ceStd) {
+        public Accuracy(double mean, double std, int n) {
+            this(mean, std, n, Double.NaN, Double.NaN);
+        }
+    }
 
     public ResultRow {
         variant = variant == null ? "" : variant;
         accuracy = accuracy == null ? new LinkedHashMap<>() : new LinkedHashMap<>(accuracy);
         bayes = bayes == null ? new LinkedHashMap<>() : new LinkedHashMap<>(bayes);
+    }
+
+    /** The same row with another probe training size and its accuracies. */
+    public ResultRow withProbe(int train, Map<String, Accuracy> acc) {
+        return new ResultRow(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, saturated, trH, trHStderr,
+            trHEstimator, train, acc, bayes, checkpoint);
     }
 
     /** Mean accuracy on {@code task}, NaN when not measured. */

@@ -30,8 +30,8 @@ class ReportTest {
         if (!Double.isNaN(accA)) acc.put("pcfg:A", new ResultRow.Accuracy(accA / 100, 0.005, 5));
         if (!Double.isNaN(accB)) acc.put("pcfg:B", new ResultRow.Accuracy(accB / 100, 0.01, 5));
         Map<String, Double> bayes = Map.of("pcfg:A", 0.95, "pcfg:B", 0.7);
-        return new ResultRow(exp, run, variant, step, x, 1000, H + kl, H, kl, Double.isNaN(kl) ? NAN : 0.0005,
-            kl < 0.01, trH, Double.isNaN(trH) ? NAN : 0.2, Double.isNaN(trH) ? null : "fisher", acc, bayes,
+        return new ResultRow(exp, run, variant, 1, step, x, 1000, H + kl, H, kl, Double.isNaN(kl) ? NAN : 0.0005,
+            kl < 0.01, trH, Double.isNaN(trH) ? NAN : 0.2, Double.isNaN(trH) ? null : "fisher", 2000, acc, bayes,
             Double.isNaN(kl) ? null : exp + "/" + run + "/step-" + step);
     }
 
@@ -56,8 +56,9 @@ class ReportTest {
             double tr = effect ? 20 - 4 * i : 16;
             rs.add(row("size", "d" + (int) ds[i], "", 5000, ds[i], 0.005, effect ? tr + 3 : 15 + 4 * noise.nextDouble(), acc, acc - 10));
             ResultRow em = row("size", "d" + (int) ds[i], "embedded", 5000, ds[i], 0.005, tr, acc, acc - 10);
-            rs.add(new ResultRow(em.experiment(), em.run(), em.variant(), em.step(), em.x(), 9999, em.ce(), em.entropy(),
-                em.kl(), em.klStderr(), em.saturated(), em.trH(), em.trHStderr(), em.trHEstimator(), em.accuracy(), em.bayes(), null));
+            rs.add(new ResultRow(em.experiment(), em.run(), em.variant(), em.seed(), em.step(), em.x(), 9999, em.ce(), em.entropy(),
+                em.kl(), em.klStderr(), em.saturated(), em.trH(), em.trHStderr(), em.trHEstimator(), em.probeTrain(), em.accuracy(),
+                em.bayes(), null));
         }
         if (algorithms) {
             rs.add(row("algorithms", "standard", "", 2000, 2000, 0.005, effect ? 8 : 17, effect ? 80 : 75, 49));
@@ -79,7 +80,7 @@ class ReportTest {
     static Report.Context context(Path out, Path dyck) {
         return new Report.Context("test", out, List.of("pcfg:A", "pcfg:B"), 0.01, "PCFG (authors' grammar)",
             "./flatlm reproduce --preset quick", Map.of("convergence", "./flatlm pretrain --out runs/adamw",
-                "sgd", "./flatlm pretrain --resume runs/adamw --optimizer.name sgd"), 3.5, dyck);
+                "sgd", "./flatlm pretrain --resume runs/adamw --optimizer.name sgd"), 3.5, dyck, 2000);
     }
 
     static Path dyckDir(Path root) throws Exception {
