@@ -20,6 +20,12 @@ public record FeatureMatrix(double[] data, int rows, int cols) {
         return data[r * cols + c];
     }
 
+    /** The first {@code n} rows (a copy). */
+    public FeatureMatrix firstRows(int n) {
+        if (n < 0 || n > rows) throw new IllegalArgumentException("first " + n + " of " + rows + " rows");
+        return new FeatureMatrix(java.util.Arrays.copyOf(data, Math.multiplyExact(n, cols)), n, cols);
+    }
+
     /** A copy of row {@code r}. */
     public double[] row(int r) {
         double[] out = new double[cols];

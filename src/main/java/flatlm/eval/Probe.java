@@ -92,6 +92,11 @@ public final class Probe {
             seeds.add(runSeed(features, split, setup.project(), options, BayesCeiling.onTest(language, task, split)));
             if (tick != null) tick.run();
         }
+        Map<String, Object> settings = settings(features, setup, options);
+        return new DownstreamResult(method, task.name(), task.numClasses(), seeds, settings, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static Map<String, Object> settings(FeatureExtractor features, Setup setup, LinearProbe.Options options) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("features", features.kind());
         settings.put("dimension", features.dimension());
@@ -108,12 +113,49 @@ public final class Probe {
         settings.put("train", setup.train());
         settings.put("test", setup.test());
         settings.put("base_seed", setup.seed());
-        return new DownstreamResult(method, task.name(), task.numClasses(), seeds, settings, (System.nanoTime() - t0) / 1e9);
+        return settings;
     }
 
     /** One seed of the protocol on one split. */
     public static DownstreamResult.SeedResult runSeed(FeatureExtractor features, DownstreamSplit split, int project,
                                                       LinearProbe.Options options, double bayes) {
+        FeatureMatrix[] x = projected(features, split, project);
+        return fitAndEvaluate(x[0], x[1], split, options, bayes);
+    }
+
+    /**
+     * A learning curve: the protocol at several training-set sizes on nested training sets. Each
+     * split (one per seed, drawn at the largest size) has its features extracted once; size n
+     * uses the first n training examples and the whole test set, so every size is scored on the
+     * same test examples. Returns size → result, in the order of {@code sizes}.
+     */
+    public static Map<Integer, DownstreamResult> curve(String method, FeatureExtractor features, Language language,
+                                                       DownstreamTask task, List<DownstreamSplit> splits, int[] sizes,
+                                                       Setup setup, LinearProbe.Options options, Runnable tick) {
+        for (int n : sizes) for (DownstreamSplit sp : splits)
+            if (n < 1 || n > sp.trainWords().length)
+                throw new BadInputException("probe training size " + n + " outside 1.." + sp.trainWords().length);
+        long t0 = System.nanoTime();
+        Map<Integer, List<DownstreamResult.SeedResult>> per = new LinkedHashMap<>();
+        for (int n : sizes) per.put(n, new ArrayList<>());
+        for (DownstreamSplit split : splits) {
+            FeatureMatrix[] x = projected(features, split, setup.project());
+            double bayes = BayesCeiling.onTest(language, task, split);
+            for (int n : sizes) per.get(n).add(fitAndEvaluate(x[0].firstRows(n), x[1], split.withTrainPrefix(n), options, bayes));
+            if (tick != null) tick.run();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Map<Integer, DownstreamResult> out = new LinkedHashMap<>();
+        for (int n : sizes) {
+            Map<String, Object> settings = settings(features, setup, options);
+            settings.put("train", n);
+            out.put(n, new DownstreamResult(method, task.name(), task.numClasses(), per.get(n), settings, seconds));
+        }
+        return out;
+    }
+
+    /** Train and test features of a split, projected when {@code project > 0}. */
+    private static FeatureMatrix[] projected(FeatureExtractor features, DownstreamSplit split, int project) {
         FeatureMatrix train = features.extract(split.trainWords());
         FeatureMatrix test = features.extract(split.testWords());
         if (project > 0) {
@@ -121,6 +163,12 @@ public final class Probe {
             train = project(train, r, project);
             test = project(test, r, project);
         }
+        return new FeatureMatrix[] {train, test};
+    }
+
+    /** Standardise with the train split's statistics, fit the head, score both splits. */
+    private static DownstreamResult.SeedResult fitAndEvaluate(FeatureMatrix train, FeatureMatrix test, DownstreamSplit split,
+                                                              LinearProbe.Options options, double bayes) {
         Standardizer st = Standardizer.fit(train);
         train = st.apply(train);
         test = st.apply(test);

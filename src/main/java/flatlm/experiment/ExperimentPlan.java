@@ -24,6 +24,15 @@ public final class ExperimentPlan {
     public LanguageSpec language = new LanguageSpec();
     /** A checkpoint is saturated when its exact KL to the true conditionals is below this (nats). */
     public double saturationKl = 0.01;
+    /**
+     * Pre-training seeds: every run of the convergence, size and algorithms experiments is trained
+     * once per seed (a comparison between models is one between training procedures, so it needs
+     * their variation across seeds). A run from scratch with seed s uses s for its initialisation
+     * and batches; a continuation of seed s starts from its parent of seed s with the data seed
+     * {@link RunSpec#dataSeed} (shared by the continuations of one parent, so their comparison is
+     * paired: same start, same batches). Pruning prunes the first seed's run.
+     */
+    public List<Long> seeds = new ArrayList<>(List.of(1L));
     /** Pretrain keys shared by every run (model, optimizer, schedule, batch size, ...). */
     public ObjectNode train = JsonNodeFactory.instance.objectNode();
     public Measure measure = new Measure();
@@ -37,7 +46,13 @@ public final class ExperimentPlan {
     public static final class Measure {
         /** Probe tasks; the first is the main one (plots, the linear-regime fit). */
         public List<String> tasks = new ArrayList<>(List.of("hmm:6"));
+        /** Probe training examples of the main comparisons. */
         public int probeTrain = 2000;
+        /**
+         * More probe training sizes for the learning curves (e.g. [32, 128, 512]); every model is
+         * probed at each on nested training sets with one test set (the split is drawn at the largest).
+         */
+        public List<Integer> probeCurve = new ArrayList<>();
         public int probeTest = 1000;
         public int probeSeeds = 5;
         /** Random projection of the probe's features to this many dimensions (0 = none). */
@@ -99,10 +114,25 @@ public final class ExperimentPlan {
         public int[] widths;
     }
 
+    /** Every probe training size, ascending: the main one and the learning curve's. */
+    public int[] probeSizes() {
+        java.util.TreeSet<Integer> all = new java.util.TreeSet<>(measure.probeCurve);
+        all.add(measure.probeTrain);
+        return all.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     /** One-line errors for values no run could use. */
     public ExperimentPlan validate(String source) {
         if (!(saturationKl > 0)) throw new BadInputException(source + ": saturationKl must be positive, got " + saturationKl);
         if (measure.tasks == null || measure.tasks.isEmpty()) throw new BadInputException(source + ": measure.tasks must name at least one task");
+        if (seeds == null || seeds.isEmpty()) throw new BadInputException(source + ": seeds must name at least one pre-training seed");
+        if (seeds.stream().distinct().count() != seeds.size()) throw new BadInputException(source + ": seeds has duplicates: " + seeds);
+        for (long s : seeds) if (s < 1 || s >= RunSpec.SEED_LIMIT)
+            throw new BadInputException(source + ": seeds must be in 1.." + (RunSpec.SEED_LIMIT - 1) + ", got " + s);
+        if (measure.probeTrain < 1) throw new BadInputException(source + ": measure.probeTrain must be at least 1");
+        if (measure.probeCurve == null) measure.probeCurve = new ArrayList<>();
+        for (int n : measure.probeCurve) if (n < 1)
+            throw new BadInputException(source + ": measure.probeCurve sizes must be at least 1, got " + n);
         if (measure.probeSeeds < 1) throw new BadInputException(source + ": measure.probeSeeds must be at least 1");
         if (!measure.flatness.equals("fisher") && !measure.flatness.equals("hutchinson"))
             throw new BadInputException(source + ": measure.flatness must be fisher or hutchinson, got '" + measure.flatness + "'");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.report.ResultRow;
+import flatlm.util.Warnings;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -19,10 +20,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run's {@code measurements.jsonl}: one line per measured model, {@code {"key", "id", "row"}}
- * where key identifies the measurement settings and id the model (checkpoint and variant).
- * Lines are appended as each model is measured, so an interrupted measurement resumes with
- * the next model; a line cut by the interruption is ignored.
+ * A run's {@code measurements.jsonl}: one line per measured model, {@code {"key", "id", "rows"}}
+ * where key identifies the measurement settings, id the model (checkpoint and variant) and rows
+ * its {@link ResultRow}s (one per probe training size, the main size first). Lines are appended
+ * as each model is measured, so an interrupted measurement resumes with the next model; a line
+ * cut by the interruption is ignored, and the next append starts on a line of its own.
  */
 final class MeasurementLog {
     static final String FILE = "measurements.jsonl";
@@ -33,7 +35,7 @@ final class MeasurementLog {
 
     private final Path file;
     private final String key;
-    private final Map<String, ResultRow> rows = new LinkedHashMap<>();
+    private final Map<String, List<ResultRow>> rows = new LinkedHashMap<>();
 
     MeasurementLog(Path dir, String key) throws IOException {
         this.file = dir.resolve(FILE);
@@ -43,33 +45,51 @@ final class MeasurementLog {
             if (line.isBlank()) continue;
             try {
                 JsonNode n = JSON.readTree(line);
-                if (!key.equals(n.path("key").asText())) continue;
-                rows.put(n.path("id").asText(), JSON.treeToValue(n.get("row"), ResultRow.class));
+                if (!key.equals(n.path("key").asText()) || !n.path("rows").isArray()) continue;
+                List<ResultRow> rs = new ArrayList<>();
+                for (JsonNode r : n.get("rows")) rs.add(JSON.treeToValue(r, ResultRow.class));
+                rows.put(n.path("id").asText(), rs);
             } catch (IOException | IllegalArgumentException e) {
                 // a line cut by an interruption
             }
         }
     }
 
-    synchronized ResultRow get(String id) {
+    /** The rows of model {@code id} (main probe size first), or null when it was not measured with this key. */
+    synchronized List<ResultRow> get(String id) {
         return rows.get(id);
     }
 
-    synchronized void put(String id, ResultRow row) throws IOException {
+    synchronized void put(String id, List<ResultRow> modelRows) throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("key", key);
         n.put("id", id);
-        n.set("row", JSON.valueToTree(row));
+        n.set("rows", JSON.valueToTree(modelRows));
         Files.createDirectories(file.getParent());
+        boolean cut = Files.isRegularFile(file) && Files.size(file) > 0 && !endsWithNewline();
         try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
             StandardOpenOption.APPEND)) {
+            if (cut) {
+                w.write('\n'); // end the line an interruption cut, so it cannot swallow this one
+                Warnings.warn(file + ": its last line was cut (an interrupted measurement); it is ignored");
+            }
             w.write(JSON.writeValueAsString(n));
             w.write('\n');
         }
-        rows.put(id, row);
+        rows.put(id, List.copyOf(modelRows));
     }
 
+    private boolean endsWithNewline() throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
+            f.seek(f.length() - 1);
+            return f.read() == '\n';
+        }
+    }
+
+    /** Every row of every measured model, in the order measured. */
     synchronized List<ResultRow> rows() {
-        return new ArrayList<>(rows.values());
+        List<ResultRow> out = new ArrayList<>();
+        for (List<ResultRow> rs : rows.values()) out.addAll(rs);
+        return out;
     }
 }

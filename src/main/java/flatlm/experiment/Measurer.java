@@ -1,6 +1,10 @@
 package flatlm.experiment;
 
 import flatlm.eval.DownstreamResult;
+import flatlm.eval.DownstreamSplit;
+import flatlm.eval.FeatureExtractor;
+import flatlm.eval.LookupFeatures;
+import flatlm.eval.ModelFeatures;
 import flatlm.eval.ExactLoss;
 import flatlm.eval.LinearProbe;
 import flatlm.eval.Probe;
@@ -17,7 +21,10 @@ import flatlm.train.Trainer;
 import flatlm.util.Configs;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +37,8 @@ final class Measurer {
     private final ExperimentPlan plan;
     private final Language language;
     private final ExactLoss.HeldOut heldOut;
+    /** Task → the probe splits (one per probe seed), drawn once at the largest probe size. */
+    private final Map<String, List<DownstreamSplit>> splits = new HashMap<>();
 
     Measurer(ExperimentPlan plan) throws IOException {
         this.plan = plan;
@@ -57,20 +66,42 @@ final class Measurer {
 
     Probe.Setup probeSetup() {
         ExperimentPlan.Measure m = plan.measure;
-        return new Probe.Setup(m.probeTrain, m.probeTest, m.probeSeeds, 1, m.probeProject);
+        return new Probe.Setup(plan.probeSizes()[plan.probeSizes().length - 1], m.probeTest, m.probeSeeds, 1, m.probeProject);
     }
 
-    /** Probe accuracies and Bayes ceilings of {@code model} (null: the lookup table) on every task. */
-    void probes(MlmModel model, Map<String, ResultRow.Accuracy> acc, Map<String, Double> bayes) {
+    /** Probe results of one probe training size: task → accuracy, task → Bayes ceiling. */
+    record Probes(int train, Map<String, ResultRow.Accuracy> accuracy, Map<String, Double> bayes) {}
+
+    /**
+     * Probes of {@code model} (null: the lookup table) on every task at every probe training size
+     * ({@link ExperimentPlan#probeSizes}), the main size first: one learning curve per task on
+     * the same splits for every model (drawn once, at the largest size).
+     */
+    List<Probes> probes(MlmModel model) {
+        int[] sizes = plan.probeSizes();
+        Map<Integer, Probes> bySize = new LinkedHashMap<>();
+        bySize.put(plan.measure.probeTrain, new Probes(plan.measure.probeTrain, new LinkedHashMap<>(), new LinkedHashMap<>()));
+        for (int n : sizes) bySize.putIfAbsent(n, new Probes(n, new LinkedHashMap<>(), new LinkedHashMap<>()));
         for (String name : plan.measure.tasks) {
             DownstreamTask task = language.task(name);
-            DownstreamResult r = model == null
-                ? Probe.lookup(language, task, probeSetup(), LinearProbe.Options.defaults(), 1, null)
-                : Probe.probe(model, language, task, probeSetup(), LinearProbe.Options.defaults(), null);
-            DownstreamResult.Summary s = r.accuracy();
-            acc.put(name, new ResultRow.Accuracy(s.mean(), s.std(), s.n()));
-            bayes.put(name, r.bayesAccuracy().mean());
+            List<DownstreamSplit> sp = splits.computeIfAbsent(name, k -> Probe.splits(task, probeSetup()));
+            FeatureExtractor features;
+            if (model == null) {
+                Probe.requireLookupDefined(language);
+                features = new LookupFeatures(language, 1);
+            } else {
+                features = new ModelFeatures(model, language.maxLength());
+            }
+            Map<Integer, DownstreamResult> curve = Probe.curve(model == null ? "lookup" : "probe", features, language, task, sp,
+                sizes, probeSetup(), LinearProbe.Options.defaults(), null);
+            for (var e : curve.entrySet()) {
+                DownstreamResult.Summary a = e.getValue().accuracy(), ce = e.getValue().crossEntropy();
+                Probes p = bySize.get(e.getKey());
+                p.accuracy().put(name, new ResultRow.Accuracy(a.mean(), a.std(), a.n(), ce.mean(), ce.std()));
+                p.bayes().put(name, e.getValue().bayesAccuracy().mean());
+            }
         }
+        return new ArrayList<>(bySize.values());
     }
 
     Estimate flatness(MlmModel model) {
@@ -81,20 +112,41 @@ final class Measurer {
         return Flatness.measure(model, language, Flatness.Estimator.parse(m.flatness), o, null);
     }
 
-    /** Every measurement of a model. */
-    ResultRow measure(String experiment, String run, String variant, long step, double x, MlmModel model, String checkpoint) {
+    /**
+     * Every measurement of a model: one row per probe training size (the main size first), with
+     * the same exact loss and Tr(H). {@code seed} is the run's pre-training seed.
+     */
+    List<ResultRow> measure(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
+                            String checkpoint) {
         ExactLoss.Result l = loss(model);
-        Map<String, ResultRow.Accuracy> acc = new LinkedHashMap<>();
-        Map<String, Double> bayes = new LinkedHashMap<>();
-        probes(model, acc, bayes);
+        List<Probes> probes = probes(model);
         Estimate t = flatness(model);
-        return new ResultRow(experiment, run, variant, -1, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
-            l.klStderr(), l.kl() < plan.saturationKl, t.value(), t.stderr(), t.estimator(), plan.measure.probeTrain, acc, bayes, checkpoint);
+        List<ResultRow> out = new ArrayList<>();
+        for (Probes p : probes) {
+            out.add(new ResultRow(experiment, run, variant, seed, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
+                l.klStderr(), l.kl() < plan.saturationKl, t.value(), t.stderr(), t.estimator(), p.train(), p.accuracy(), p.bayes(),
+                checkpoint));
+        }
+        return out;
     }
 
-    /** The same model's row with Tr(H) measured on another view of it (e.g. embedded into a larger architecture). */
-    ResultRow withFlatnessOf(ResultRow base, String variant, MlmModel view) {
+    /** The lookup table's rows (no model, no pre-training seed). */
+    List<ResultRow> lookup() {
+        List<ResultRow> out = new ArrayList<>();
+        for (Probes p : probes(null)) {
+            out.add(new ResultRow("algorithms", "lookup", "", -1, -1, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                false, Double.NaN, Double.NaN, "", p.train(), p.accuracy(), p.bayes(), ""));
+        }
+        return out;
+    }
+
+    /** The same model's rows with Tr(H) measured on another view of it (e.g. embedded into a larger architecture). */
+    List<ResultRow> withFlatnessOf(List<ResultRow> base, String variant, MlmModel view) {
         Estimate t = flatness(view);
+        return base.stream().map(b -> withFlatness(b, variant, view, t)).toList();
+    }
+
+    private static ResultRow withFlatness(ResultRow base, String variant, MlmModel view, Estimate t) {
         return new ResultRow(base.experiment(), base.run(), variant, base.seed(), base.step(), base.x(), view.numParameters(), base.ce(),
             base.entropy(), base.kl(), base.klStderr(), base.saturated(), t.value(), t.stderr(), t.estimator(),
             base.probeTrain(), base.accuracy(), base.bayes(), base.checkpoint());

@@ -98,22 +98,31 @@ public final class Reproduction {
 
     private void planRuns() {
         String src = plan.name;
-        if (plan.convergence != null) {
-            RunSpec adamw = add(RunSpec.of("convergence", "adamw", null, src, languageLayer(), plan.train, plan.convergence.adamw));
-            if (plan.convergence.sgd != null)
-                add(RunSpec.of("convergence", "sgd", adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
-            if (plan.algorithms != null) {
-                for (Map.Entry<String, ObjectNode> e : plan.algorithms.runs.entrySet())
-                    add(RunSpec.of("algorithms", e.getKey(), adamw, src, languageLayer(), plan.train, plan.algorithms.train, e.getValue()));
+        for (long seed : plan.seeds) {
+            if (plan.convergence != null) {
+                RunSpec adamw = add(RunSpec.of("convergence", "adamw", seed, null, src, languageLayer(), plan.train, plan.convergence.adamw));
+                if (plan.convergence.sgd != null)
+                    add(RunSpec.of("convergence", "sgd", seed, adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
+                if (plan.algorithms != null) {
+                    for (Map.Entry<String, ObjectNode> e : plan.algorithms.runs.entrySet())
+                        add(RunSpec.of("algorithms", e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
+                            e.getValue()));
+                }
+            }
+            if (plan.size != null) {
+                for (ObjectNode sz : plan.size.sizes) {
+                    ObjectNode layer = JsonNodeFactory.instance.objectNode();
+                    layer.set("model", sz);
+                    add(RunSpec.of("size", "d" + sz.path("d").asInt(), seed, null, src, languageLayer(), plan.train, plan.size.train,
+                        layer));
+                }
             }
         }
-        if (plan.size != null) {
-            for (ObjectNode s : plan.size.sizes) {
-                ObjectNode layer = JsonNodeFactory.instance.objectNode();
-                layer.set("model", s);
-                add(RunSpec.of("size", "d" + s.path("d").asInt(), null, src, languageLayer(), plan.train, plan.size.train, layer));
-            }
-        }
+    }
+
+    /** The convergence AdamW run of the first seed: the source of the pruning experiment. */
+    private RunSpec pruningSource() {
+        return byId.get("convergence/adamw/s" + plan.seeds.get(0));
     }
 
     public List<RunSpec> runs() {
@@ -132,7 +141,7 @@ public final class Reproduction {
         for (RunSpec r : runs) jobs.add("measure " + r.id(), List.of("train " + r.id()), () -> measureRun(r));
         if (plan.algorithms != null && plan.algorithms.lookup) jobs.add("measure algorithms/lookup", List.of(), this::measureLookup);
         if (plan.pruning != null && !plan.pruning.sparsities.isEmpty())
-            jobs.add("measure pruning/prune", List.of("train convergence/adamw"), this::measurePruning);
+            jobs.add("measure pruning/prune", List.of("train " + pruningSource().id()), this::measurePruning);
         if (plan.dyck != null) jobs.add("dyck", List.of(), this::dyck);
         return jobs;
     }
@@ -142,13 +151,15 @@ public final class Reproduction {
         StringBuilder b = new StringBuilder();
         b.append(String.format("plan '%s': %s%n", plan.name, plan.description));
         b.append(String.format("language: %s; saturation: KL < %s nats%n", describe(plan.language), plan.saturationKl));
+        b.append(String.format("pre-training seeds: %s; probe training sizes: %s (main %d)%n", plan.seeds,
+            java.util.Arrays.toString(plan.probeSizes()), plan.measure.probeTrain));
         b.append(String.format("runs (%d):%n", runs.size()));
         for (RunSpec r : runs) {
             Path dir = r.dir(out);
             String state = Files.isRegularFile(dir.resolve(DONE)) ? "finished, reused"
                 : Files.isDirectory(dir) ? "started, resumes" : "to run";
             var c = r.config();
-            b.append(String.format("  %-24s %s  %s d=%s L=%s, %d steps x batch %d, %s/%s lr %s%s  [%s]%n", r.id(), r.hash(),
+            b.append(String.format("  %-28s %s  %s d=%s L=%s, %d steps x batch %d, %s/%s lr %s%s  [%s]%n", r.id(), r.hash(),
                 c.model.preset, c.model.d == null ? "preset" : c.model.d, c.model.layers == null ? "preset" : c.model.layers,
                 c.steps, c.batchSize, c.algorithm, c.optimizer.name, c.optimizer.lr,
                 r.parent() == null ? "" : ", continues " + r.parent().id(), state));
@@ -256,13 +267,14 @@ public final class Reproduction {
         for (Path cp : cps) {
             String id = cp.getFileName().toString();
             long step = Checkpoint.readState(cp).step();
-            ResultRow row = mlog.get(id);
-            if (row == null) {
+            List<ResultRow> rows = mlog.get(id);
+            if (rows == null) {
                 if (m == null) m = new Measurer(plan);
                 MlmModel model = Checkpoint.loadAnyModel(cp, "cpu");
                 double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
-                row = m.measure(r.experiment(), r.label(), "", step, x, model, out.relativize(cp).toString());
-                mlog.put(id, row);
+                rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString());
+                mlog.put(id, rows);
+                ResultRow row = rows.get(0);
                 log.info(String.format("measured %s step %d: KL %.4f, %s %.4f, Tr(H) %.1f ± %.1f", r.id(), step, row.kl(),
                     plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH(), row.trHStderr()));
             }
@@ -273,9 +285,10 @@ public final class Reproduction {
                 Map<String, Integer> e = plan.size.embedInto;
                 ModelConfig large = new ModelConfig(s.vocabWords(), s.maxLength(), e.get("d"), e.get("heads"), e.get("layers"),
                     e.get("dInter"), s.preLn(), 0.0, s.dtype());
-                ResultRow emb = m.withFlatnessOf(row, "embedded", Embedding.embed(small, large));
+                List<ResultRow> emb = m.withFlatnessOf(rows, "embedded", Embedding.embed(small, large));
                 mlog.put(id + "|embedded", emb);
-                log.info(String.format("measured %s embedded into d %d: Tr(H) %.1f ± %.1f", r.id(), large.d(), emb.trH(), emb.trHStderr()));
+                log.info(String.format("measured %s embedded into d %d: Tr(H) %.1f ± %.1f", r.id(), large.d(), emb.get(0).trH(),
+                    emb.get(0).trHStderr()));
             }
         }
     }
@@ -287,23 +300,20 @@ public final class Reproduction {
     private void measureLookup() throws IOException {
         MeasurementLog mlog = new MeasurementLog(lookupDir(), measureKey);
         if (mlog.get("lookup") != null) return;
-        Measurer m = new Measurer(plan);
-        Map<String, ResultRow.Accuracy> acc = new LinkedHashMap<>();
-        Map<String, Double> bayes = new LinkedHashMap<>();
-        m.probes(null, acc, bayes);
-        ResultRow row = new ResultRow("algorithms", "lookup", "", -1, -1, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN,
-            Double.NaN, false, Double.NaN, Double.NaN, "", plan.measure.probeTrain, acc, bayes, "");
-        mlog.put("lookup", row);
-        log.info(String.format("measured the lookup table: %s %.4f", plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0))));
+        List<ResultRow> rows = new Measurer(plan).lookup();
+        mlog.put("lookup", rows);
+        String task = plan.measure.tasks.get(0);
+        ResultRow row = rows.get(0);
+        log.info(String.format("measured the lookup table: %s %.4f (Bayes %.4f)", task, row.acc(task), row.bayes().get(task)));
     }
 
     private Path pruningDir() {
-        RunSpec source = byId.get("convergence/adamw");
-        return out.resolve("runs").resolve("pruning-prune-" + source.hash());
+        RunSpec source = pruningSource();
+        return out.resolve("runs").resolve("pruning-prune-s" + source.seed() + "-" + source.hash());
     }
 
     private void measurePruning() throws IOException {
-        RunSpec source = byId.get("convergence/adamw");
+        RunSpec source = pruningSource();
         Path cp = finalCheckpoint(source);
         MeasurementLog mlog = new MeasurementLog(pruningDir(), measureKey);
         Measurer m = null;
@@ -314,16 +324,17 @@ public final class Reproduction {
             MlmModel model = Checkpoint.loadAnyModel(cp, "cpu");
             Pruning.prune(model, s);
             long step = Checkpoint.readState(cp).step();
-            ResultRow row = m.measure("pruning", "prune", variant, step, s, model, out.relativize(cp) + "#" + variant);
-            mlog.put(variant, row);
+            List<ResultRow> rows = m.measure("pruning", "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant);
+            mlog.put(variant, rows);
+            ResultRow row = rows.get(0);
             log.info(String.format("measured pruning %s: KL %.4f, %s %.4f, Tr(H) %.1f", variant, row.kl(), plan.measure.tasks.get(0),
                 row.acc(plan.measure.tasks.get(0)), row.trH()));
         }
-        if (plan.pruning.recoverySteps > 0) recoverPruned(cp, mlog);
+        if (plan.pruning.recoverySteps > 0) recoverPruned(source, cp, mlog);
     }
 
     /** Recovery training of each pruned model (its zeros kept after every step), then the same measurements. */
-    private void recoverPruned(Path cp, MeasurementLog mlog) throws IOException {
+    private void recoverPruned(RunSpec source, Path cp, MeasurementLog mlog) throws IOException {
         ObjectNode steps = JsonNodeFactory.instance.objectNode();
         steps.put("steps", plan.pruning.recoverySteps);
         steps.put("checkpointEvery", plan.pruning.recoverySteps);
@@ -334,7 +345,7 @@ public final class Reproduction {
             if (mlog.get(id) != null) continue;
             Path dir = pruningDir().resolve("recover-" + variant);
             Checkpoint.deleteRecursively(dir);
-            RunSpec spec = RunSpec.of("pruning", "recover-" + variant, null, plan.name, languageLayer(), plan.train,
+            RunSpec spec = RunSpec.of("pruning", "recover-" + variant, source.seed(), source, plan.name, languageLayer(), plan.train,
                 plan.pruning.recovery, steps);
             spec.config().initFrom = cp.toAbsolutePath().toString();
             Trainer t = Trainer.start(spec.config(), dir);
@@ -343,9 +354,10 @@ public final class Reproduction {
             Trainer.Outcome o = t.run(0, null);
             if (o.divergedAt() > 0) throw new Jobs.RunFailed("pruning recovery " + variant + " diverged at step " + o.divergedAt());
             if (m == null) m = new Measurer(plan);
-            ResultRow row = m.measure("pruning", "prune-recovered", variant, o.step(), s, t.model(),
+            List<ResultRow> rows = m.measure("pruning", "prune-recovered", variant, source.seed(), o.step(), s, t.model(),
                 out.relativize(o.lastCheckpoint()).toString());
-            mlog.put(id, row);
+            mlog.put(id, rows);
+            ResultRow row = rows.get(0);
             log.info(String.format("measured pruning %s after %d recovery steps: KL %.4f, %s %.4f, Tr(H) %.1f", variant, o.step(),
                 row.kl(), plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH()));
         }

@@ -14,31 +14,53 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * One pre-training run of a reproduction: its experiment, label, validated config, the run it
- * continues (nullable) and its identity, the hash of its config. A finished run is found by that
- * hash ({@code runs/EXPERIMENT-LABEL-HASH}), so changing any setting gives a new run and an
- * unchanged one is reused.
+ * One pre-training run of a reproduction: its experiment, label, pre-training seed, validated
+ * config, the run it continues (nullable) and its identity, the hash of its config. A finished
+ * run is found by that hash ({@code runs/EXPERIMENT-LABEL-sSEED-HASH}), so changing any setting
+ * gives a new run and an unchanged one is reused.
  */
-public record RunSpec(String experiment, String label, TrainConfig config, RunSpec parent, String hash) {
+public record RunSpec(String experiment, String label, long seed, TrainConfig config, RunSpec parent, String hash) {
+    /** Pre-training seeds are below this, so that continuation data seeds never collide with them. */
+    public static final long SEED_LIMIT = 1_000_000;
 
-    public String id() {
+    /** "experiment/label" (the condition, shared by its seeds). */
+    public String condition() {
         return experiment + "/" + label;
     }
 
-    public Path dir(Path out) {
-        return out.resolve("runs").resolve(experiment + "-" + label + "-" + hash);
+    public String id() {
+        return condition() + "/s" + seed;
     }
 
-    /** A run from layered pretrain keys (later layers win), validated; {@code parent} is continued when non-null. */
-    public static RunSpec of(String experiment, String label, RunSpec parent, String source, JsonNode... layers) {
+    public Path dir(Path out) {
+        return out.resolve("runs").resolve(experiment + "-" + label + "-s" + seed + "-" + hash);
+    }
+
+    /**
+     * The config seed of a continuation of pre-training seed s: SEED_LIMIT·s + depth, so a
+     * continuation draws batches its parent never saw, and every continuation of one parent
+     * draws the same ones (a paired comparison of algorithms).
+     */
+    public static long dataSeed(long seed, RunSpec parent) {
+        int depth = 0;
+        for (RunSpec p = parent; p != null; p = p.parent()) depth++;
+        return depth == 0 ? seed : SEED_LIMIT * seed + depth;
+    }
+
+    /**
+     * A run from layered pretrain keys (later layers win), validated, with the config seed of
+     * pre-training seed {@code seed} ({@link #dataSeed}); {@code parent} is continued when non-null.
+     */
+    public static RunSpec of(String experiment, String label, long seed, RunSpec parent, String source, JsonNode... layers) {
         ObjectNode merged = Configs.toTree(new TrainConfig()).deepCopy();
         for (JsonNode layer : layers) if (layer != null) deepMerge(merged, layer);
+        merged.put("seed", dataSeed(seed, parent));
         TrainConfig cfg = Configs.bind(merged, TrainConfig.class, source + " (" + experiment + "/" + label + ")").validate();
         // the parent enters by its identity, not by a path: initFrom is set when the run starts
         ObjectNode identity = (ObjectNode) Configs.toTree(cfg);
         identity.remove("initFrom");
         if (parent != null) identity.put("continues", parent.hash() + "@" + parent.config().steps);
-        return new RunSpec(experiment, label, cfg, parent, hash(Configs.toJsonLine(identity)));
+        return new RunSpec(experiment, label, seed, cfg, parent, hash(Configs.toJsonLine(identity)));
     }
 
     /** First 10 hex digits of SHA-256. */
