@@ -19,8 +19,36 @@ public final class LanguageOptions {
 
     @Option(names = "--grammar", paramLabel = "FILE|authors|random", defaultValue = "authors",
         description = "PCFG rule file in the authors' format; 'authors' = the grammar released with the paper "
-            + "(bundled), 'random' = a random grammar of the same shape from --language-seed (default: ${DEFAULT-VALUE}).")
+            + "(bundled), 'random' = a random grammar of the same shape from --language-seed, or of another shape "
+            + "with the --pcfg-* flags (default: ${DEFAULT-VALUE}).")
     String grammar;
+
+    @Option(names = "--pcfg-roots", paramLabel = "N",
+        description = "PCFG, --grammar random only: root rules S -> S_r, i.e. the classes of task pcfg:A (default: the authors' 9).")
+    Integer pcfgRoots;
+
+    @Option(names = "--pcfg-levels", paramLabel = "N",
+        description = "PCFG, --grammar random only: levels of nonterminals; sentences have at most 2^N words, "
+            + "and the tasks need at least 5, so N >= 3 (default: the authors' 4, sentences up to 16 words).")
+    Integer pcfgLevels;
+
+    @Option(names = "--pcfg-per-level", paramLabel = "N",
+        description = "PCFG, --grammar random only: nonterminals per level (default: the authors' 10).")
+    Integer pcfgPerLevel;
+
+    @Option(names = "--pcfg-binary-draws", paramLabel = "N",
+        description = "PCFG, --grammar random only: binary rules drawn, with replacement, for each nonterminal above "
+            + "the last level (default: the authors' 20, about 18 distinct).")
+    Integer pcfgBinaryDraws;
+
+    @Option(names = "--pcfg-words", paramLabel = "N",
+        description = "PCFG, --grammar random only: vocabulary size (default: the authors' 200).")
+    Integer pcfgWords;
+
+    @Option(names = "--pcfg-word-draws", paramLabel = "N",
+        description = "PCFG, --grammar random only: words drawn, with replacement, for each last-level nonterminal "
+            + "(default: the authors' 100, about 80 distinct).")
+    Integer pcfgWordDraws;
 
     @Option(names = "--renormalize", description = "PCFG: renormalise rules whose probabilities sum far from 1 instead of failing.")
     boolean renormalize;
@@ -51,6 +79,27 @@ public final class LanguageOptions {
         description = "HMM: probability mass each row spreads outside its block (default: ${DEFAULT-VALUE}).")
     double leakage;
 
+    @Option(names = "--transition-alpha", paramLabel = "ALPHA",
+        description = "HMM: Dirichlet concentration of the transition rows only; small values make the hidden "
+            + "dynamics nearly deterministic (default: same as --alpha).")
+    Double transitionAlpha;
+
+    @Option(names = "--emission-alpha", paramLabel = "ALPHA",
+        description = "HMM: Dirichlet concentration of the emission rows only; large values make words say little "
+            + "about the state (default: same as --alpha).")
+    Double emissionAlpha;
+
+    @Option(names = "--permutations", paramLabel = "P",
+        description = "HMM: near-permutation transitions: each block's transition matrix is a mixture of P random "
+            + "permutations with weights softmax(g/T), g standard normal; needs --temperature (default: off, "
+            + "Dirichlet rows of --transition-alpha).")
+    Integer permutations;
+
+    @Option(names = "--temperature", paramLabel = "T",
+        description = "HMM, with --permutations: softmax temperature of the permutation weights; small = nearly one "
+            + "permutation (deterministic dynamics), large = the uniform average of the P permutations.")
+    Double temperature;
+
     @Option(names = "--n", defaultValue = "8", description = "Dyck: sentence length, even (default: ${DEFAULT-VALUE}).")
     int dyckLength;
 
@@ -77,6 +126,16 @@ public final class LanguageOptions {
         spec.length = length;
         spec.alpha = alpha;
         spec.leakage = leakage;
+        spec.transitionAlpha = transitionAlpha;
+        spec.emissionAlpha = emissionAlpha;
+        spec.permutations = permutations;
+        spec.temperature = temperature;
+        spec.pcfgRoots = pcfgRoots;
+        spec.pcfgLevels = pcfgLevels;
+        spec.pcfgPerLevel = pcfgPerLevel;
+        spec.pcfgBinaryDraws = pcfgBinaryDraws;
+        spec.pcfgWords = pcfgWords;
+        spec.pcfgWordDraws = pcfgWordDraws;
         spec.n = dyckLength;
         spec.support = dyckSupport;
         spec.seed = languageSeed;

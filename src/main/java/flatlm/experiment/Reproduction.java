@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.dyck.DyckExperiment;
+import flatlm.eval.Headroom;
 import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
@@ -14,6 +15,7 @@ import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Warnings;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -170,11 +172,33 @@ public final class Reproduction {
         return b.toString();
     }
 
+    /**
+     * A warning when the plan's main task leaves less than {@link Headroom#USEFUL_POINTS} points
+     * between the lookup-table probe and the Bayes ceiling (one probe seed at the main training
+     * size): there, every model probes alike and no comparison can show anything. Null when there
+     * is room, or when the lookup table or the Bayes ceiling is undefined.
+     */
+    static String headroomWarning(ExperimentPlan plan) throws IOException {
+        flatlm.lang.Language language = plan.language.build();
+        if (Headroom.lookupUndefined(language) != null) return null;
+        String name = plan.measure.tasks.get(0);
+        double gap = Headroom.lookupGap(language, language.task(name), plan.measure.probeTrain, plan.measure.probeTest, 1);
+        if (!Double.isFinite(gap) || gap >= Headroom.USEFUL_POINTS) return null;
+        return String.format(java.util.Locale.ROOT, "%s: the main task %s has %.1f points between the lookup table and the Bayes "
+            + "ceiling (%d probe examples); below %.0f, models probe alike and the downstream comparisons cannot show an effect "
+            + "(check a language with 'flatlm lang headroom')", plan.name, name, gap, plan.measure.probeTrain, Headroom.USEFUL_POINTS);
+    }
+
     /** Runs every job on {@code workers} threads, then collects the rows. */
     public Summary run(int workers) throws IOException, InterruptedException {
         Files.createDirectories(out);
         Files.writeString(out.resolve(PLAN_FILE), Configs.toYaml(plan), StandardCharsets.UTF_8);
         log.info(String.format("reproduction '%s' into %s: %d runs, %d worker(s)", plan.name, out, runs.size(), workers));
+        String headroom = headroomWarning(plan);
+        if (headroom != null) {
+            Warnings.warn(headroom);
+            log.info("WARNING " + headroom);
+        }
         Jobs.Outcome o = jobs().run(workers);
         o.failures().forEach((job, why) -> log.info("FAILED " + job + ": " + why));
         List<ResultRow> rows = collect();

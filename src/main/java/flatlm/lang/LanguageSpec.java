@@ -1,16 +1,28 @@
 package flatlm.lang;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import flatlm.lang.dyck.Dyck;
 import flatlm.lang.hmm.Hmm;
+import flatlm.lang.pcfg.GrammarShape;
 import flatlm.lang.pcfg.Pcfg;
+import flatlm.lang.pcfg.PcfgTask;
 import flatlm.util.BadInputException;
+import flatlm.util.Warnings;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Which language to use, as written in a config file ({@code language:} section) or built from
- * command-line flags. Fields not used by the chosen kind are ignored.
+ * command-line flags. Fields not used by the chosen kind are ignored (and not validated).
+ *
+ * <p>The nullable fields (HMM {@link #transitionAlpha}, {@link #emissionAlpha},
+ * {@link #permutations}, {@link #temperature}; PCFG shape {@code pcfg*}) are left out of the
+ * serialised form while null, so configs, run hashes and metadata that do not use them are
+ * unchanged by their existence.
  */
 public final class LanguageSpec {
     /** pcfg, hmm or dyck (ignored when {@link #dir} is set). */
@@ -30,6 +42,31 @@ public final class LanguageSpec {
     public int length = 16;
     public double alpha = 0.2;
     public double leakage = 0.0;
+    /** HMM: Dirichlet concentration of transition rows; null = {@link #alpha}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Double transitionAlpha;
+    /** HMM: Dirichlet concentration of emission rows; null = {@link #alpha}. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Double emissionAlpha;
+    /** HMM: near-permutation transitions, a mixture of this many permutations per block; null or 0 = off. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer permutations;
+    /** HMM: softmax temperature of the permutation weights; required when permutations &gt; 0, else must be null. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Double temperature;
+    /** PCFG random grammar shape ({@link GrammarShape}); each null = the authors' value. Only with grammar "random". */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer pcfgRoots;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer pcfgLevels;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer pcfgPerLevel;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer pcfgBinaryDraws;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer pcfgWords;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer pcfgWordDraws;
     /** Dyck: sentence length (even). */
     public int n = 8;
     /** Dyck: "equal-count" (the paper's Section 6: as many "(" as ")", any order) or "dyck" (proper Dyck words). */
@@ -37,21 +74,114 @@ public final class LanguageSpec {
     /** Seed of the random grammar or HMM matrices. */
     public long seed = 1;
 
+    /** Most levels of a random grammar (sentences of up to 2^levels words). */
+    public static final int MAX_PCFG_LEVELS = 16;
+
     public Language build() throws IOException {
         if (dir != null) return Languages.load(Path.of(dir));
+        validate();
         return switch (kind) {
             case "pcfg" -> pcfg().withLabelMode(parseLabelMode());
-            case "hmm" -> Hmm.random(new Hmm.Config(states, words, blocks, length, alpha, leakage), seed);
+            case "hmm" -> Hmm.random(hmmConfig(), seed);
             case "dyck" -> new Dyck(n, Dyck.Support.parse(support));
             default -> throw new BadInputException("language kind: unknown language '" + kind
                 + "' (expected pcfg, hmm or dyck)");
         };
     }
 
+    /**
+     * Checks the nullable fields of the chosen kind (nothing when {@link #dir} is set); a one-line
+     * BadInputException naming the config key and its flag. The other fields are checked when the
+     * language is built.
+     */
+    public LanguageSpec validate() {
+        if (dir != null) return this;
+        if (kind.equals("hmm")) {
+            checkAlpha("transitionAlpha", "--transition-alpha", transitionAlpha);
+            checkAlpha("emissionAlpha", "--emission-alpha", emissionAlpha);
+            int p = permutations == null ? 0 : permutations;
+            if (p < 0) throw bad("permutations", "--permutations", "must be >= 0 (0 = off), got " + p);
+            if (p > 0 && temperature == null) {
+                throw bad("temperature", "--temperature", "must be given when permutations > 0 (permutations=" + p + ")");
+            }
+            if (p > 0 && (!(temperature > 0) || temperature.isInfinite())) {
+                throw bad("temperature", "--temperature", "must be positive and finite, got " + temperature);
+            }
+            if (p == 0 && temperature != null) {
+                throw bad("temperature", "--temperature", "is only used with permutations > 0 (--permutations), got permutations=" + p);
+            }
+        } else if (kind.equals("pcfg")) {
+            for (ShapeKey k : shapeKeys()) {
+                if (k.value == null) continue;
+                if (!grammar.equals("random")) {
+                    throw bad(k.key, k.flag, "needs grammar random (--grammar random), got grammar '" + grammar + "'");
+                }
+                if (k.value < 1) throw bad(k.key, k.flag, "must be >= 1, got " + k.value);
+            }
+            if (pcfgLevels != null && pcfgLevels > MAX_PCFG_LEVELS) {
+                throw bad("pcfgLevels", "--pcfg-levels", "must be at most " + MAX_PCFG_LEVELS
+                    + " (sentences of up to 2^levels words), got " + pcfgLevels);
+            }
+        }
+        return this;
+    }
+
+    /** The HMM construction of this spec (α_T, α_E = α when null; permutations off when null). */
+    public Hmm.Config hmmConfig() {
+        return new Hmm.Config(states, words, blocks, length, alpha, leakage,
+            transitionAlpha == null ? Double.NaN : transitionAlpha, emissionAlpha == null ? Double.NaN : emissionAlpha,
+            permutations == null ? 0 : permutations, temperature == null ? Double.NaN : temperature);
+    }
+
+    /** The random-grammar shape: {@link GrammarShape#AUTHORS} with the {@code pcfg*} keys that are set. */
+    public GrammarShape grammarShape() {
+        GrammarShape a = GrammarShape.AUTHORS;
+        return new GrammarShape(or(pcfgRoots, a.roots()), or(pcfgLevels, a.levels()), or(pcfgPerLevel, a.perLevel()),
+            or(pcfgBinaryDraws, a.binaryDraws()), or(pcfgWords, a.words()), or(pcfgWordDraws, a.wordDraws()),
+            a.rootConcentration(), a.binaryConcentration(), a.terminalA(), a.terminalB(), a.wordConcentration());
+    }
+
+    private boolean hasShape() {
+        for (ShapeKey k : shapeKeys()) if (k.value != null) return true;
+        return false;
+    }
+
+    private record ShapeKey(String key, String flag, Integer value) {}
+
+    private List<ShapeKey> shapeKeys() {
+        return List.of(new ShapeKey("pcfgRoots", "--pcfg-roots", pcfgRoots),
+            new ShapeKey("pcfgLevels", "--pcfg-levels", pcfgLevels),
+            new ShapeKey("pcfgPerLevel", "--pcfg-per-level", pcfgPerLevel),
+            new ShapeKey("pcfgBinaryDraws", "--pcfg-binary-draws", pcfgBinaryDraws),
+            new ShapeKey("pcfgWords", "--pcfg-words", pcfgWords),
+            new ShapeKey("pcfgWordDraws", "--pcfg-word-draws", pcfgWordDraws));
+    }
+
+    private static int or(Integer v, int dflt) {
+        return v == null ? dflt : v;
+    }
+
+    private static void checkAlpha(String key, String flag, Double a) {
+        if (a != null && (!(a > 0) || a.isInfinite())) throw bad(key, flag, "must be positive and finite, got " + a);
+    }
+
+    private static BadInputException bad(String key, String flag, String problem) {
+        return new BadInputException("language: " + key + " (" + flag + ") " + problem);
+    }
+
     private Pcfg pcfg() throws IOException {
         return switch (grammar) {
             case "authors" -> Pcfg.authors();
-            case "random" -> Pcfg.random(seed);
+            case "random" -> {
+                if (!hasShape()) yield Pcfg.random(seed);
+                GrammarShape shape = grammarShape();
+                if (shape.maxLength() < PcfgTask.MIN_LENGTH) {
+                    Warnings.warn("language: pcfgLevels " + shape.levels() + " gives sentences of at most "
+                        + shape.maxLength() + " words, fewer than the " + PcfgTask.MIN_LENGTH
+                        + " the pcfg tasks need: they will find no labelled sentence");
+                }
+                yield Pcfg.random(shape, seed);
+            }
             default -> Pcfg.load(Path.of(grammar), renormalize);
         };
     }
@@ -62,5 +192,103 @@ public final class LanguageSpec {
             case "posterior" -> Pcfg.LabelMode.POSTERIOR;
             default -> throw new BadInputException("label mode: expected inside or posterior, got '" + labelMode + "'");
         };
+    }
+
+    /**
+     * One line for reports, e.g. {@code HMM, 200 words, 100 states, 10 blocks, length 16, alpha 0.2, seed 1}
+     * or {@code PCFG, grammar random, seed 3}; the optional fields are added only when set
+     * (leakage when non-zero, PCFG label mode when posterior), so a spec without them reads as before.
+     */
+    public String describe() {
+        if (dir != null) return "language from " + dir;
+        return switch (kind) {
+            case "hmm" -> {
+                StringBuilder b = new StringBuilder(String.format("HMM, %d words, %d states, %d blocks, length %d, alpha %s",
+                    words, states, blocks, length, alpha));
+                if (transitionAlpha != null) b.append(", transition alpha ").append(transitionAlpha);
+                if (emissionAlpha != null) b.append(", emission alpha ").append(emissionAlpha);
+                if (permutations != null && permutations > 0) {
+                    b.append(", ").append(permutations).append(" permutations at temperature ").append(temperature);
+                } else if (temperature != null) {
+                    b.append(", temperature ").append(temperature);
+                }
+                if (leakage != 0) b.append(", leakage ").append(leakage);
+                yield b.append(", seed ").append(seed).toString();
+            }
+            case "pcfg" -> {
+                StringBuilder b = new StringBuilder("PCFG, grammar ").append(grammar);
+                if (grammar.equals("random")) b.append(", seed ").append(seed);
+                if (hasShape()) {
+                    GrammarShape s = grammarShape();
+                    b.append(String.format(", shape %d roots, %d levels of %d, %d binary draws, %d words, %d word draws",
+                        s.roots(), s.levels(), s.perLevel(), s.binaryDraws(), s.words(), s.wordDraws()));
+                }
+                if (!labelMode.equals("inside")) b.append(", label mode ").append(labelMode);
+                yield b.toString();
+            }
+            case "dyck" -> "Dyck, n " + n + ", support " + support;
+            default -> kind;
+        };
+    }
+
+    /**
+     * The language as flags of the language commands ({@code lookup}, {@code lang stats}, ...):
+     * parsed back by {@code flatlm.cli.LanguageOptions} they give this spec again (for the fields
+     * the kind uses). HMM: the six sizes always, then every optional field that is set; PCFG: the
+     * grammar, and for a random grammar its seed; the shape flags, label mode and renormalize
+     * when they differ from the defaults; Dyck: n and support when not the defaults. Arguments
+     * holding characters a shell would interpret are single-quoted.
+     */
+    public String flags() {
+        if (dir != null) return "--language " + quote(dir);
+        List<String> f = new ArrayList<>(List.of("--lang", quote(kind)));
+        switch (kind) {
+            case "hmm" -> {
+                add(f, "--words", words);
+                add(f, "--states", states);
+                add(f, "--blocks", blocks);
+                add(f, "--length", length);
+                add(f, "--alpha", alpha);
+                add(f, "--language-seed", seed);
+                if (leakage != 0) add(f, "--leakage", leakage);
+                if (transitionAlpha != null) add(f, "--transition-alpha", transitionAlpha);
+                if (emissionAlpha != null) add(f, "--emission-alpha", emissionAlpha);
+                if (permutations != null) add(f, "--permutations", permutations);
+                if (temperature != null) add(f, "--temperature", temperature);
+            }
+            case "pcfg" -> {
+                f.add("--grammar");
+                f.add(quote(grammar));
+                if (grammar.equals("random")) add(f, "--language-seed", seed);
+                for (ShapeKey k : shapeKeys()) if (k.value != null) add(f, k.flag, k.value);
+                if (!labelMode.equals("inside")) {
+                    f.add("--label-mode");
+                    f.add(quote(labelMode));
+                }
+                if (renormalize) f.add("--renormalize");
+            }
+            case "dyck" -> {
+                if (n != 8) add(f, "--n", n);
+                if (!support.equals("equal-count")) {
+                    f.add("--support");
+                    f.add(quote(support));
+                }
+            }
+            default -> { }
+        }
+        return String.join(" ", f);
+    }
+
+    private static void add(List<String> f, String flag, Object value) {
+        f.add(flag);
+        f.add(String.valueOf(value));
+    }
+
+    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:=,+@%-]+");
+
+    /** {@code s} as one shell word: itself when plain, else single-quoted ({@code '} written as {@code '\''}). */
+    static String quote(String s) {
+        if (SHELL_SAFE.matcher(s).matches()) return s;
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 }

@@ -31,12 +31,12 @@ final class ExperimentSections {
     Section regimes() {
         StringBuilder s = new StringBuilder("## Regimes\n\n");
         s.append("A checkpoint counts as **saturated** when its exact KL(p* ‖ model) = CE − H is below ")
-            .append(Fmt.g(d.ctx.saturationKl())).append(" nats per token. Final KL ± standard error per run:\n\n");
+            .append(Fmt.g(d.ctx.saturationKl())).append(" nats per token. Final KL ± standard error per run and pre-training seed:\n\n");
         if (d.rows.isEmpty()) return new Section(s.append("No rows.\n\n").toString(), "no rows");
-        s.append("| experiment | run | evaluated | final x | final KL ± s.e. | saturated at the end | saturated checkpoints (x) |\n")
-            .append("|---|---|---:|---:|---:|---|---|\n");
+        s.append("| experiment | run | seed | evaluated | final x | final KL ± s.e. | saturated at the end | saturated checkpoints (x) |\n")
+            .append("|---|---|---:|---:|---:|---:|---|---|\n");
         Map<String, List<ResultRow>> groups = new java.util.LinkedHashMap<>();
-        for (ResultRow r : d.rows) groups.computeIfAbsent(r.experiment() + "\u0000" + r.run(), k -> new ArrayList<>()).add(r);
+        for (ResultRow r : d.rows) groups.computeIfAbsent(r.experiment() + "\u0000" + r.run() + "\u0000" + r.seed(), k -> new ArrayList<>()).add(r);
         for (List<ResultRow> g0 : groups.values()) {
             List<ResultRow> g = g0.stream().filter(r -> r.variant().isEmpty()).toList();
             if (g.isEmpty()) g = g0;
@@ -47,7 +47,8 @@ final class ExperimentSections {
             String satText = sat.size() <= 8 ? String.join(", ", sat)
                 : sat.size() + " of " + g.size() + " (" + sat.get(0) + " … " + sat.get(sat.size() - 1) + ")";
             boolean noModel = !Double.isFinite(last.kl());
-            s.append("| ").append(last.experiment()).append(" | ").append(last.run()).append(" | ").append(g.size())
+            s.append("| ").append(last.experiment()).append(" | ").append(last.run()).append(" | ").append(seed(last))
+                .append(" | ").append(g.size())
                 .append(" | ").append(last.step() < 0 ? Fmt.NA : Fmt.x(last.x())).append(" | ").append(Fmt.gpm(last.kl(), last.klStderr()))
                 .append(" | ").append(noModel ? "n/a" : d.saturated(last) ? "yes" : "no")
                 .append(" | ").append(sat.isEmpty() ? "none" : satText).append(" |\n");
@@ -56,99 +57,124 @@ final class ExperimentSections {
         return new Section(s.toString(), "");
     }
 
+    static String seed(ResultRow r) {
+        return r.seed() < 0 ? Fmt.NA : Long.toString(r.seed());
+    }
+
+    /** The experiment's claims as the section's verdict, and their verdicts joined for a one-line summary. */
+    private Section verdict(StringBuilder s, String experiment, String extra) {
+        List<Claims.Claim> cs = d.claims().stream().filter(c -> c.experiment().equals(experiment)).toList();
+        s.append("**Verdict** (task ").append(d.main()).append(d.probeTrain > 0 ? ", probe training size " + d.probeTrain : "")
+            .append("; paired differences over pre-training seeds, effect ± s.e., detectable difference 2 s.e.):\n\n")
+            .append(Claims.list(cs, experiment));
+        if (!extra.isEmpty()) s.append(extra).append("\n\n");
+        return new Section(s.toString(), String.join("; ", cs.stream().map(c -> c.claim() + ": " + c.verdict().text()).toList()));
+    }
+
     Section convergence() throws IOException {
         String task = d.main();
         StringBuilder s = new StringBuilder("## 1 Training past convergence\n\n");
         s.append("**Paper** (Fig. 1, 3): after the pre-training loss saturates, downstream accuracy keeps rising "
             + "(+1.6 points PCFG, +4.0 HMM) while Tr(H) falls.\n\n");
-        List<ResultRow> rs = d.select(r -> "convergence".equals(r.experiment()) && r.variant().isEmpty());
+        List<ResultRow> rs = ReportData.asTrained(d.rows, "convergence");
         if (rs.isEmpty() || task == null) return new Section(s.append(notRun("convergence")).toString(), "not run");
-        Map<String, List<ResultRow>> runs = ReportData.byRun(rs);
-        s.append("**Ours**: first vs last saturated checkpoint of each run (accuracy in points, mean ± std over seeds; "
-            + "differences ± combined standard error), and Spearman's ρ with the step over the saturated checkpoints "
-            + "(95% bootstrap interval).\n\n");
-        s.append("| run | saturated / all | steps |");
+        Map<String, Map<Long, List<ResultRow>>> runs = ReportData.bySeed(rs);
+        s.append("**Ours**: first vs last saturated checkpoint of each run and pre-training seed (accuracy in points, "
+            + "mean ± std over probe seeds; differences ± the probe-seed standard error), and Spearman's ρ with the step "
+            + "over the saturated checkpoints (95% bootstrap interval).\n\n");
+        s.append("| run | seed | saturated / all | steps |");
         for (String t : d.tasks) s.append(" Δacc ").append(t).append(" |");
-        s.append(" ΔTr(H) | ΔKL | ρ(acc, step) | ρ(Tr(H), step) |\n|---|---:|---|");
+        s.append(" ΔTr(H) | ΔKL | ρ(acc, step) | ρ(Tr(H), step) |\n|---|---:|---:|---|");
         for (String ignored : d.tasks) s.append("---:|");
         s.append("---:|---:|---|---|\n");
-        List<String> verdicts = new ArrayList<>();
-        for (var e : runs.entrySet()) {
-            List<ResultRow> sat = e.getValue().stream().filter(d::saturated).toList();
-            s.append("| ").append(e.getKey()).append(" | ").append(sat.size()).append(" / ").append(e.getValue().size());
-            if (sat.size() < 2) {
-                s.append(" | – |").append(" – |".repeat(d.tasks.size() + 4)).append('\n');
-                ResultRow last = e.getValue().get(e.getValue().size() - 1);
-                verdicts.add(e.getKey() + ": could not be tested — " + (sat.isEmpty()
-                    ? "it never reached KL < " + Fmt.g(d.ctx.saturationKl()) + " (final KL " + Fmt.g(last.kl()) + ")"
-                    : "only one saturated checkpoint"));
-                continue;
+        for (var run : runs.entrySet()) {
+            for (var e : run.getValue().entrySet()) {
+                List<ResultRow> g = e.getValue(), sat = g.stream().filter(d::saturated).toList();
+                s.append("| ").append(run.getKey()).append(" | ").append(seed(g.get(0))).append(" | ").append(sat.size())
+                    .append(" / ").append(g.size());
+                if (sat.size() < 2) {
+                    ResultRow last = g.get(g.size() - 1);
+                    s.append(" | ").append(sat.isEmpty() ? "never saturated (final KL " + Fmt.g(last.kl()) + ")"
+                        : "one saturated checkpoint").append(" |").append(" – |".repeat(d.tasks.size() + 4)).append('\n');
+                    continue;
+                }
+                ResultRow a = sat.get(0), b = sat.get(sat.size() - 1);
+                s.append(" | ").append(a.step()).append(" → ").append(b.step()).append(" |");
+                for (String t : d.tasks) s.append(' ').append(accDiff(a, b, t).text(1)).append(" |");
+                Diff tr = trDiff(a, b), kl = ReportData.klDiff(a, b);
+                Statistics.Interval rAcc = ReportData.spearman(col(sat, ResultRow::x), pct(sat, task));
+                Statistics.Interval rTr = ReportData.spearman(col(sat, ResultRow::x), col(sat, ResultRow::trH));
+                s.append(' ').append(tr.text(2)).append(" | ").append(Fmt.gpm(kl.d(), kl.se())).append(" | ")
+                    .append(Fmt.ci(rAcc, 2)).append(" (n ").append(rAcc.n()).append(") | ")
+                    .append(Fmt.ci(rTr, 2)).append(" (n ").append(rTr.n()).append(") |\n");
             }
-            ResultRow a = sat.get(0), b = sat.get(sat.size() - 1);
-            s.append(" | ").append(a.step()).append(" → ").append(b.step()).append(" |");
-            for (String t : d.tasks) s.append(' ').append(accDiff(a, b, t).text(1)).append(" |");
-            Diff acc = accDiff(a, b, task), tr = trDiff(a, b), kl = ReportData.klDiff(a, b);
-            Statistics.Interval rAcc = ReportData.spearman(col(sat, ResultRow::x), pct(sat, task));
-            Statistics.Interval rTr = ReportData.spearman(col(sat, ResultRow::x), col(sat, ResultRow::trH));
-            s.append(' ').append(tr.text(2)).append(" | ").append(Fmt.gpm(kl.d(), kl.se())).append(" | ")
-                .append(Fmt.ci(rAcc, 2)).append(" (n ").append(rAcc.n()).append(") | ")
-                .append(Fmt.ci(rTr, 2)).append(" (n ").append(rTr.n()).append(") |\n");
-            verdicts.add(e.getKey() + ": " + convergenceVerdict(acc, tr, a, b));
         }
-        String verdict = String.join("; ", verdicts);
-        s.append("\n**Verdict** (task ").append(task).append("): ").append(verdict).append(".\n\n");
+        s.append('\n');
+        Section v = verdict(s, "convergence", "");
         s.append(d.figure(convergenceKlAcc(runs, task).withRightAxis("accuracy " + task + " (%)")));
         s.append(d.figure(convergenceAccTr(runs, task).withRightAxis("Tr(H)")));
         if (d.tasks.size() > 1) s.append(d.figure(convergenceAllTasks(runs)));
         s.append(d.commands("convergence", rs));
-        return new Section(s.toString(), verdict);
+        return new Section(s.toString(), v.headline());
     }
 
-    private static String convergenceVerdict(Diff acc, Diff tr, ResultRow a, ResultRow b) {
-        String steps = "from step " + a.step() + " to " + b.step();
-        String accText = "accuracy " + acc.text(1) + " points", trText = "Tr(H) " + Fmt.g(a.trH()) + " → " + Fmt.g(b.trH());
-        if (acc.up() && tr.down()) return "held at our scale: " + steps + " " + accText + " while " + trText;
-        if (acc.up()) return "partly held: " + steps + " " + accText + " (beyond 2 s.e.) but " + trText
-            + (Double.isFinite(tr.d()) ? " did not fall beyond 2 s.e." : " was not measured");
-        if (tr.down()) return "did not appear at our scale for accuracy: " + steps + " " + accText
-            + " (within 2 s.e. or down) although " + trText + " fell";
-        return "did not appear at our scale: " + steps + " " + accText + " and " + trText;
+    /** A run's rows of every seed, flattened (the plots average them per x). */
+    private static List<ResultRow> flat(Map<Long, List<ResultRow>> seeds) {
+        List<ResultRow> out = new ArrayList<>();
+        seeds.values().forEach(out::addAll);
+        return out;
     }
 
-    private Plots.Figure convergenceKlAcc(Map<String, List<ResultRow>> runs, String task) {
+    /** Accuracy (%) per x, mean over seeds ± s.e. across seeds (probe-seed std with one seed). */
+    private static Plots.Series accSeries(String name, List<ResultRow> rs, String task) {
+        ReportData.Means m = ReportData.overSeeds(rs, ResultRow::x, r -> 100 * r.acc(task), r -> pctStd(List.of(r), task)[0]);
+        return Plots.Series.line(name, m.x(), m.y(), m.err());
+    }
+
+    private static Plots.Series meanSeries(String name, List<ResultRow> rs, java.util.function.ToDoubleFunction<ResultRow> f,
+                                           java.util.function.ToDoubleFunction<ResultRow> err) {
+        ReportData.Means m = ReportData.overSeeds(rs, ResultRow::x, f, err);
+        return Plots.Series.line(name, m.x(), m.y(), m.err());
+    }
+
+    private Plots.Figure convergenceKlAcc(Map<String, Map<Long, List<ResultRow>>> runs, String task) {
         List<Plots.Series> ss = new ArrayList<>();
         double x0 = Double.POSITIVE_INFINITY, x1 = Double.NEGATIVE_INFINITY;
         for (var e : runs.entrySet()) {
-            double[] x = col(e.getValue(), ResultRow::x);
-            for (double v : x) { x0 = Math.min(x0, v); x1 = Math.max(x1, v); }
-            ss.add(Plots.Series.line(e.getKey() + ": log10 KL", x, col(e.getValue(), r -> r.kl() > 0 ? Math.log10(r.kl()) : Double.NaN), null));
-            ss.add(Plots.Series.line(e.getKey() + ": accuracy " + task, x, pct(e.getValue(), task), pctStd(e.getValue(), task)).onRightAxis());
+            List<ResultRow> rs = flat(e.getValue());
+            for (ResultRow r : rs) { x0 = Math.min(x0, r.x()); x1 = Math.max(x1, r.x()); }
+            ss.add(meanSeries(e.getKey() + ": log10 KL", rs, r -> r.kl() > 0 ? Math.log10(r.kl()) : Double.NaN, r -> Double.NaN));
+            ss.add(accSeries(e.getKey() + ": accuracy " + task, rs, task).onRightAxis());
         }
         if (x0 < x1) ss.add(Plots.Series.fit("saturation threshold", 0, Math.log10(d.ctx.saturationKl()), x0, x1));
-        return new Plots.Figure("convergence-kl-accuracy", "Exact KL (log10) and probe accuracy vs step", "step",
+        return new Plots.Figure("convergence-kl-accuracy", "Exact KL (log10) and probe accuracy vs step" + seedsNote(runs), "step",
             "log10 KL (nats/token)", ss);
     }
 
-    private Plots.Figure convergenceAccTr(Map<String, List<ResultRow>> runs, String task) {
+    private Plots.Figure convergenceAccTr(Map<String, Map<Long, List<ResultRow>>> runs, String task) {
         List<Plots.Series> ss = new ArrayList<>();
         for (var e : runs.entrySet()) {
-            double[] x = col(e.getValue(), ResultRow::x);
-            ss.add(Plots.Series.line(e.getKey() + ": accuracy " + task, x, pct(e.getValue(), task), pctStd(e.getValue(), task)));
-            ss.add(Plots.Series.line(e.getKey() + ": Tr(H)", x, col(e.getValue(), ResultRow::trH),
-                col(e.getValue(), ResultRow::trHStderr)).onRightAxis());
+            List<ResultRow> rs = flat(e.getValue());
+            ss.add(accSeries(e.getKey() + ": accuracy " + task, rs, task));
+            ss.add(meanSeries(e.getKey() + ": Tr(H)", rs, ResultRow::trH, ResultRow::trHStderr).onRightAxis());
         }
-        return new Plots.Figure("convergence-accuracy-trace", "Probe accuracy and Tr(H) vs step", "step",
+        return new Plots.Figure("convergence-accuracy-trace", "Probe accuracy and Tr(H) vs step" + seedsNote(runs), "step",
             "accuracy " + task + " (%)", ss);
     }
 
-    private Plots.Figure convergenceAllTasks(Map<String, List<ResultRow>> runs) {
+    private Plots.Figure convergenceAllTasks(Map<String, Map<Long, List<ResultRow>>> runs) {
         List<Plots.Series> ss = new ArrayList<>();
         for (var e : runs.entrySet()) {
-            for (String t : d.tasks) {
-                ss.add(Plots.Series.line(e.getKey() + ": " + t, col(e.getValue(), ResultRow::x), pct(e.getValue(), t), pctStd(e.getValue(), t)));
-            }
+            for (String t : d.tasks) ss.add(accSeries(e.getKey() + ": " + t, flat(e.getValue()), t));
         }
-        return new Plots.Figure("convergence-accuracy-tasks", "Probe accuracy of every task vs step", "step", "accuracy (%)", ss);
+        return new Plots.Figure("convergence-accuracy-tasks", "Probe accuracy of every task vs step" + seedsNote(runs), "step",
+            "accuracy (%)", ss);
+    }
+
+    /** " (mean over N seeds)" when a run has more than one seed. */
+    private static String seedsNote(Map<String, Map<Long, List<ResultRow>>> runs) {
+        int n = runs.values().stream().mapToInt(Map::size).max().orElse(0);
+        return n > 1 ? " (mean over " + n + " seeds ± s.e.)" : "";
     }
 
     Section size() throws IOException {
@@ -157,68 +183,42 @@ final class ExperimentSections {
         s.append("**Paper** (Fig. 2, 5; PCFG): at the same saturated loss larger models probe better and, embedded into "
             + "the largest architecture, are flatter: Tr(H) 19.8 → 12.6 while probe accuracy 40.4 → 50.5.\n\n");
         List<ResultRow> rs = d.of("size");
-        List<ResultRow> trained = new ArrayList<>(rs.stream().filter(r -> r.variant().isEmpty()).toList());
+        List<ResultRow> trained = new ArrayList<>();
+        for (Map<Long, ResultRow> run : Claims.finals(ReportData.asTrained(rs, "size")).values()) trained.addAll(run.values());
         if (trained.isEmpty() || task == null) return new Section(s.append(notRun("size")).toString(), "not run");
-        trained.sort(Comparator.comparingDouble(ResultRow::x));
-        s.append("**Ours** (accuracy in %, mean ± std over seeds; Tr(H) ± s.e.):\n\n| run | d | parameters (trained / embedded) | KL ± s.e. | saturated |");
+        trained.sort(Comparator.comparingDouble(ResultRow::x).thenComparingLong(ResultRow::seed));
+        s.append("**Ours** (final checkpoint of each run and pre-training seed; accuracy in %, mean ± std over probe seeds; "
+            + "Tr(H) ± s.e.):\n\n| run | seed | d | parameters (trained / embedded) | KL ± s.e. | saturated |");
         for (String t : d.tasks) s.append(" acc ").append(t).append(" |");
-        s.append(" Tr(H) as trained | Tr(H) embedded |\n|---|---:|---:|---:|---|");
+        s.append(" Tr(H) as trained | Tr(H) embedded |\n|---|---:|---:|---:|---:|---|");
         for (String ignored : d.tasks) s.append("---:|");
         s.append("---:|---:|\n");
         List<ResultRow> embedded = new ArrayList<>();
         for (ResultRow r : trained) {
-            ResultRow em = rs.stream().filter(e -> "embedded".equals(e.variant()) && String.valueOf(e.run()).equals(r.run()))
-                .findFirst().orElse(null);
-            embedded.add(em);
-            s.append("| ").append(r.run()).append(" | ").append(Fmt.x(r.x())).append(" | ").append(r.parameters())
-                .append(" / ").append(em == null ? Fmt.NA : Long.toString(em.parameters())).append(" | ")
+            ResultRow em = rs.stream().filter(e -> "embedded".equals(e.variant()) && String.valueOf(e.run()).equals(r.run())
+                && e.seed() == r.seed() && e.step() == r.step()).findFirst().orElse(null);
+            if (em != null) embedded.add(em);
+            s.append("| ").append(r.run()).append(" | ").append(seed(r)).append(" | ").append(Fmt.x(r.x())).append(" | ")
+                .append(r.parameters()).append(" / ").append(em == null ? Fmt.NA : Long.toString(em.parameters())).append(" | ")
                 .append(Fmt.gpm(r.kl(), r.klStderr())).append(" | ").append(d.saturated(r) ? "yes" : "no").append(" |");
             for (String t : d.tasks) s.append(' ').append(Fmt.acc(r.accuracy().get(t))).append(" |");
             s.append(' ').append(Fmt.pm(r.trH(), r.trHStderr(), 2)).append(" | ")
                 .append(em == null ? Fmt.NA : Fmt.pm(em.trH(), em.trHStderr(), 2)).append(" |\n");
         }
-        List<Integer> idx = new ArrayList<>();
-        for (int i = 0; i < trained.size(); i++) if (d.saturated(trained.get(i))) idx.add(i);
-        String caveat = "";
-        if (idx.size() < 2) {
-            idx.clear();
-            for (int i = 0; i < trained.size(); i++) idx.add(i);
-            caveat = " (fewer than two sizes reached saturation, so this is not at equal loss)";
-        }
-        String verdict;
-        if (idx.size() < 2) verdict = "could not be tested: only one model size";
-        else {
-            int i0 = idx.get(0), i1 = idx.get(idx.size() - 1);
-            ResultRow a = trained.get(i0), b = trained.get(i1);
-            ResultRow ea = embedded.get(i0), eb = embedded.get(i1);
-            boolean useEmb = ea != null && eb != null && Double.isFinite(ea.trH()) && Double.isFinite(eb.trH());
-            Diff acc = accDiff(a, b, task), tr = useEmb ? trDiff(ea, eb) : trDiff(a, b);
-            String which = useEmb ? "embedded Tr(H) " : "Tr(H) as trained ";
-            String nums = "from d = " + Fmt.x(a.x()) + " to d = " + Fmt.x(b.x()) + " accuracy " + acc.text(1) + " points, "
-                + which + Fmt.g((useEmb ? ea : a).trH()) + " → " + Fmt.g((useEmb ? eb : b).trH());
-            if (acc.up() && tr.down()) verdict = "held at our scale: " + nums;
-            else if (acc.up() || tr.down()) verdict = "partly held: " + nums + " (only the "
-                + (acc.up() ? "accuracy gain" : "flatness gain") + " exceeds 2 s.e.)";
-            else verdict = "did not appear at our scale: " + nums + " (neither beyond 2 s.e. in the paper's direction)";
-            verdict += caveat;
-            List<ResultRow> used = idx.stream().map(trained::get).toList();
-            verdict += "; " + corr("ρ(acc, d)", ReportData.spearman(col(used, ResultRow::x), pct(used, task)));
-        }
-        s.append("\n**Verdict** (task ").append(task).append("): ").append(verdict).append(".\n\n");
+        s.append('\n');
+        List<ResultRow> sat = trained.stream().filter(d::saturated).toList();
+        String extra = sat.size() < 2 ? "" : "Across the saturated final checkpoints (every seed): "
+            + corr("ρ(acc, d)", ReportData.spearman(col(sat, ResultRow::x), pct(sat, task))) + ".";
+        Section v = verdict(s, "size", extra);
         List<Plots.Series> acc = new ArrayList<>();
-        for (String t : d.tasks) acc.add(Plots.Series.line(t, col(trained, ResultRow::x), pct(trained, t), pctStd(trained, t)));
-        s.append(d.figure(new Plots.Figure("size-accuracy", "Probe accuracy vs model width", "width d", "accuracy (%)", acc)));
-        double[] ex = col(trained, ResultRow::x);
-        double[] et = new double[ex.length], ee = new double[ex.length];
-        for (int i = 0; i < ex.length; i++) {
-            et[i] = embedded.get(i) == null ? Double.NaN : embedded.get(i).trH();
-            ee[i] = embedded.get(i) == null ? Double.NaN : embedded.get(i).trHStderr();
-        }
-        s.append(d.figure(new Plots.Figure("size-trace", "Tr(H) vs model width", "width d", "Tr(H)", List.of(
-            Plots.Series.line("embedded into the largest architecture", ex, et, ee),
-            Plots.Series.line("as trained", ex, col(trained, ResultRow::trH), col(trained, ResultRow::trHStderr))))));
+        for (String t : d.tasks) acc.add(accSeries(t, trained, t));
+        String seeds = trained.stream().map(ResultRow::seed).distinct().count() > 1 ? " (mean over seeds ± s.e.)" : "";
+        s.append(d.figure(new Plots.Figure("size-accuracy", "Probe accuracy vs model width" + seeds, "width d", "accuracy (%)", acc)));
+        s.append(d.figure(new Plots.Figure("size-trace", "Tr(H) vs model width" + seeds, "width d", "Tr(H)", List.of(
+            meanSeries("embedded into the largest architecture", embedded, ResultRow::trH, ResultRow::trHStderr),
+            meanSeries("as trained", trained, ResultRow::trH, ResultRow::trHStderr)))));
         s.append(d.commands("size", rs));
-        return new Section(s.toString(), verdict);
+        return new Section(s.toString(), v.headline());
     }
 
     private static final List<String> ALGORITHM_ORDER = List.of("standard", "sam", "adversarial", "exact-target", "lookup");
@@ -231,76 +231,82 @@ final class ExperimentSections {
             + "| | standard | adversarial | lookup table |\n|---|---:|---:|---:|\n"
             + "| pre-training loss | 3.204 | 3.206 | 3.196 |\n| task A | 89.9 | 83.1 | 71.2 |\n"
             + "| task B | 49.2 | 42.3 | 39.7 |\n| Tr(H) | 8.01 | 19.34 | – |\n\n");
-        List<ResultRow> rs = new ArrayList<>();
-        for (List<ResultRow> g : ReportData.byRun(d.select(r -> "algorithms".equals(r.experiment()) && r.variant().isEmpty())).values()) {
-            rs.add(g.get(g.size() - 1));
-        }
-        if (rs.isEmpty() || task == null) return new Section(s.append(notRun("algorithms")).toString(), "not run");
-        rs.sort(Comparator.comparingInt(r -> {
-            int i = ALGORITHM_ORDER.indexOf(r.run());
+        Map<String, Map<Long, ResultRow>> fin = new java.util.TreeMap<>(Comparator.comparingInt((String run) -> {
+            int i = ALGORITHM_ORDER.indexOf(run);
             return i < 0 ? ALGORITHM_ORDER.size() : i;
-        }));
-        s.append("**Ours** (final checkpoint of each continuation; accuracy in %, mean ± std over seeds):\n\n| run | step | KL ± s.e. | saturated |");
+        }).thenComparing(Comparator.naturalOrder()));
+        fin.putAll(Claims.finals(ReportData.asTrained(d.rows, "algorithms")));
+        if (fin.isEmpty() || task == null) return new Section(s.append(notRun("algorithms")).toString(), "not run");
+        List<ResultRow> rs = new ArrayList<>();
+        fin.values().forEach(m -> rs.addAll(m.values()));
+        s.append("**Ours** (final checkpoint of each continuation and pre-training seed; accuracy in %, mean ± std over probe seeds):"
+            + "\n\n| run | seed | step | KL ± s.e. | saturated |");
         for (String t : d.tasks) s.append(" acc ").append(t).append(" |");
-        s.append(" Tr(H) ± s.e. |\n|---|---:|---:|---|");
+        s.append(" Tr(H) ± s.e. |\n|---|---:|---:|---:|---|");
         for (String ignored : d.tasks) s.append("---:|");
         s.append("---:|\n");
         for (ResultRow r : rs) {
             boolean model = Double.isFinite(r.kl());
-            s.append("| ").append(r.run()).append(" | ").append(r.step() < 0 ? Fmt.NA : Long.toString(r.step())).append(" | ")
+            s.append("| ").append(r.run()).append(" | ").append(seed(r)).append(" | ")
+                .append(r.step() < 0 ? Fmt.NA : Long.toString(r.step())).append(" | ")
                 .append(Fmt.gpm(r.kl(), r.klStderr())).append(" | ").append(model ? (d.saturated(r) ? "yes" : "no") : "n/a").append(" |");
             for (String t : d.tasks) s.append(' ').append(Fmt.acc(r.accuracy().get(t))).append(" |");
             s.append(' ').append(Fmt.pm(r.trH(), r.trHStderr(), 2)).append(" |\n");
         }
-        String verdict = algorithmsVerdict(rs, task);
-        s.append("\n**Verdict** (task ").append(task).append("): ").append(verdict).append(".\n\n");
-        List<String> cats = rs.stream().map(r -> String.valueOf(r.run())).toList();
+        s.append('\n');
+        Section v = verdict(s, "algorithms", samLine(fin, task));
+        List<String> cats = new ArrayList<>(fin.keySet());
         List<double[]> vals = new ArrayList<>(), errs = new ArrayList<>();
         for (String t : d.tasks) {
-            vals.add(pct(rs, t));
-            errs.add(pctStd(rs, t));
+            double[] val = new double[cats.size()], err = new double[cats.size()];
+            for (int i = 0; i < cats.size(); i++) {
+                ReportData.Means m = runMeans(fin.get(cats.get(i)), r -> 100 * r.acc(t), r -> pctStd(List.of(r), t)[0]);
+                val[i] = m.y().length == 0 ? Double.NaN : m.y()[0];
+                err[i] = m.y().length == 0 ? Double.NaN : m.err()[0];
+            }
+            vals.add(val);
+            errs.add(err);
         }
-        s.append(d.figure(new Plots.Bars("algorithms-accuracy", "Probe accuracy per algorithm (mean ± std over seeds)",
+        boolean seeds = fin.values().stream().anyMatch(m -> m.size() > 1);
+        s.append(d.figure(new Plots.Bars("algorithms-accuracy", "Probe accuracy per algorithm ("
+            + (seeds ? "mean over pre-training seeds ± s.e." : "mean ± std over probe seeds") + ")",
             "algorithm", "accuracy (%)", cats, d.tasks, vals, errs)));
         List<Plots.Series> pts = new ArrayList<>();
-        for (ResultRow r : rs) {
-            pts.add(Plots.Series.scatter(String.valueOf(r.run()), new double[] {r.trH()}, new double[] {100 * r.acc(task)},
-                pctStd(List.of(r), task)));
+        for (String run : cats) {
+            ReportData.Means tr = runMeans(fin.get(run), ResultRow::trH, ResultRow::trHStderr);
+            ReportData.Means acc = runMeans(fin.get(run), r -> 100 * r.acc(task), r -> pctStd(List.of(r), task)[0]);
+            if (tr.y().length == 0 || acc.y().length == 0) continue;
+            pts.add(Plots.Series.scatter(run, tr.y(), acc.y(), acc.err()));
         }
         s.append(d.figure(new Plots.Figure("algorithms-accuracy-trace", "Probe accuracy vs Tr(H) per algorithm", "Tr(H)",
             "accuracy " + task + " (%)", pts)));
         s.append(d.commands("algorithms", rs));
-        return new Section(s.toString(), verdict);
+        return new Section(s.toString(), v.headline());
     }
 
-    private String algorithmsVerdict(List<ResultRow> rs, String task) {
-        ResultRow std = find(rs, "standard"), adv = find(rs, "adversarial"), lookup = find(rs, "lookup"), sam = find(rs, "sam");
-        List<String> parts = new ArrayList<>();
-        if (std == null || adv == null) parts.add("standard vs adversarial could not be tested (a run is missing)");
-        else {
-            Diff kl = ReportData.klDiff(std, adv), acc = accDiff(adv, std, task), tr = trDiff(std, adv);
-            String loss = kl.counts() && !(d.saturated(std) && d.saturated(adv))
-                ? "not at equal loss (KL " + Fmt.g(std.kl()) + " vs " + Fmt.g(adv.kl()) + ")"
-                : "at equal loss (KL " + Fmt.g(std.kl()) + " vs " + Fmt.g(adv.kl()) + ")";
-            String nums = "standard − adversarial accuracy " + acc.text(1) + " points, Tr(H) " + Fmt.g(std.trH())
-                + " vs " + Fmt.g(adv.trH()) + ", " + loss;
-            if (acc.up() && tr.counts() && tr.d() > 0) parts.add("held at our scale: " + nums);
-            else if (acc.up() || (tr.counts() && tr.d() > 0)) parts.add("partly held: " + nums);
-            else parts.add("did not appear at our scale: " + nums);
-        }
-        if (std != null && lookup != null) {
-            Diff acc = accDiff(lookup, std, task);
-            parts.add("standard − lookup table " + acc.text(1) + " points (" + (acc.up() ? "the model beats the table"
-                : "the model does not beat the table beyond 2 s.e.") + ")");
-        }
-        if (std != null && sam != null) {
-            parts.add("SAM − standard accuracy " + accDiff(std, sam, task).text(1) + " points, Tr(H) " + Fmt.g(sam.trH())
-                + " vs " + Fmt.g(std.trH()));
-        }
-        return String.join("; ", parts);
+    /** One run's mean over its seeds (a single key). */
+    private static ReportData.Means runMeans(Map<Long, ResultRow> seeds, java.util.function.ToDoubleFunction<ResultRow> f,
+                                             java.util.function.ToDoubleFunction<ResultRow> err) {
+        return ReportData.overSeeds(new ArrayList<>(seeds.values()), r -> 0, f, err);
     }
 
-    private static ResultRow find(List<ResultRow> rs, String run) {
-        return rs.stream().filter(r -> run.equals(r.run())).findFirst().orElse(null);
+    /** SAM − standard accuracy, paired by seed (descriptive: the paper gives no number for it). */
+    private String samLine(Map<String, Map<Long, ResultRow>> fin, String task) {
+        if (!fin.containsKey("sam") || !fin.containsKey("standard")) return "";
+        Claims.Pairs p = Claims.algorithmPairs(fin, "sam", d.ctx.saturationKl());
+        if (p.why() == null) {
+            p = new Claims.Pairs(p.pairs().stream().map(a -> new ResultRow[] {a[1], a[0]}).toList(), null, null, p.note());
+        }
+        Claims.Claim acc = Claims.evaluate("algorithms", "SAM − standard accuracy", task, Claims.Metric.ACCURACY, false,
+            Double.NaN, "", p);
+        Claims.Claim tr = Claims.evaluate("algorithms", "Tr(H) standard vs SAM", "", Claims.Metric.TRACE, false, Double.NaN, "", p);
+        String beyond = switch (acc.verdict().outcome()) {
+            case HELD -> "SAM better beyond 2 s.e.";
+            case OPPOSITE -> "SAM worse beyond 2 s.e.";
+            case UNTESTED -> acc.verdict().text();
+            default -> "within 2 s.e. (detectable " + acc.detectable() + ")";
+        };
+        return "SAM − standard accuracy (descriptive, no paper number): " + acc.ours() + ", " + beyond
+            + "; standard − SAM Tr(H) relative to standard: " + tr.ours() + ".";
     }
 }

@@ -35,8 +35,11 @@ final class Fmt {
         return a == null || !Double.isFinite(a.mean()) ? NA : pm(100 * a.mean(), 100 * a.std(), 1);
     }
 
+    /** "+1.2" / "−1.2"; a value that rounds to zero prints as "+0.0". */
     static String signed(double v, int digits) {
-        return Double.isFinite(v) ? (v >= 0 ? "+" : "−") + f(Math.abs(v), digits) : NA;
+        if (!Double.isFinite(v)) return NA;
+        String a = f(Math.abs(v), digits);
+        return (v >= 0 || a.matches("[0.]+") ? "+" : "−") + a;
     }
 
     static String ci(Statistics.Interval i, int digits) {

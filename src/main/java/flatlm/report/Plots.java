@@ -65,6 +65,10 @@ public final class Plots {
             this(name, title, xTitle, yTitle, null, false, false, series);
         }
 
+        public Figure withLogX() {
+            return new Figure(name, title, xTitle, yTitle, y2Title, true, logY, series);
+        }
+
         public Figure withLogY() {
             return new Figure(name, title, xTitle, yTitle, y2Title, logX, true, series);
         }

@@ -12,7 +12,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The reproduction report: results.csv, plots/NAME.png|svg, report.md and a self-contained
+ * The reproduction report: results.csv, verdicts.csv (one line per claim, {@link Claims}),
+ * plots/NAME.png|svg, report.md and a self-contained
  * report.html (the same Markdown converted, PNGs embedded as data URIs), written from the
  * {@link ResultRow}s alone.
  */
@@ -47,10 +48,10 @@ public final class Report {
         }
     }
 
-    /** The files written: results.csv, report.md, report.html and every plot (PNG and SVG). */
-    public record Written(Path resultsCsv, Path markdown, Path html, List<Path> plots) {
+    /** The files written: results.csv, verdicts.csv, report.md, report.html and every plot (PNG and SVG). */
+    public record Written(Path resultsCsv, Path verdictsCsv, Path markdown, Path html, List<Path> plots) {
         public List<Path> files() {
-            List<Path> out = new ArrayList<>(List.of(resultsCsv, markdown, html));
+            List<Path> out = new ArrayList<>(List.of(resultsCsv, verdictsCsv, markdown, html));
             out.addAll(plots);
             return out;
         }
@@ -62,17 +63,18 @@ public final class Report {
         List<String> tasks = ResultsCsv.tasks(rows, ctx.tasks());
         Path csv = writeAtomically(out.resolve("results.csv"), ResultsCsv.format(rows, tasks));
         ReportData d = new ReportData(List.copyOf(rows), ctx, tasks);
+        Path verdicts = writeAtomically(out.resolve("verdicts.csv"), Claims.csv(d.claims()));
         String md = markdown(d);
         Path mdFile = writeAtomically(out.resolve("report.md"), md);
         Path html = writeAtomically(out.resolve("report.html"), html(md, out, "flatlm report (" + ctx.preset() + ")"));
-        return new Written(csv, mdFile, html, List.copyOf(d.plots));
+        return new Written(csv, verdicts, mdFile, html, List.copyOf(d.plots));
     }
 
     static String markdown(ReportData d) throws IOException {
         ExperimentSections ex = new ExperimentSections(d);
         AnalysisSections an = new AnalysisSections(d);
         ReportData.Section regimes = ex.regimes(), conv = ex.convergence(), size = ex.size(), alg = ex.algorithms(),
-            dyck = an.dyck(), lin = an.linear(), stats = an.statistics();
+            dyck = an.dyck(), lin = an.linear(), stats = an.statistics(), curves = new LearningCurves(d).section();
         Report.Context c = d.ctx;
         StringBuilder s = new StringBuilder("# Same pre-training loss, better downstream: reproduction report");
         if (!c.preset().isEmpty()) s.append(" (preset ").append(c.preset()).append(')');
@@ -82,18 +84,26 @@ public final class Report {
         s.append("Saturation: KL < ").append(Fmt.g(c.saturationKl())).append(" nats per token. ");
         if (c.wallMinutes() != null) s.append(String.format(Locale.ROOT, "Wall-clock: %.1f minutes. ", c.wallMinutes()));
         s.append("\n\nReproduce everything: `").append(c.reproduceCommand()).append("`.\n\n");
-        s.append("All numbers below are computed from `results.csv` (").append(d.rows.size())
-            .append(" rows, beside this report) by `flatlm report`. Accuracies are linear-probe test accuracies in percent, "
-                + "mean ± std over probe seeds; Tr(H) and KL are ± their standard errors. A difference counts only when it "
-                + "exceeds 2 combined standard errors.\n\n");
+        long seeds = d.rows.stream().filter(r -> r.seed() >= 0 && Double.isFinite(r.kl())).map(ResultRow::seed).distinct().count();
+        s.append("All numbers below are computed from `results.csv` (").append(d.all.size())
+            .append(" rows, beside this report; the verdicts also in `verdicts.csv`) by `flatlm report`. Accuracies are "
+                + "linear-probe test accuracies in percent, mean ± std over probe seeds")
+            .append(d.probeTrain > 0 ? ", with " + d.probeTrain + " probe training examples" : "")
+            .append(d.sizes.size() > 1 ? " (section 7 varies it)" : "")
+            .append("; Tr(H) and KL are ± their standard errors. Pre-training seeds per run: ")
+            .append(seeds > 0 ? Long.toString(seeds) : "1 (not recorded)").append(". ")
+            .append("Each claim is a paired difference Δ_s per pre-training seed s in the paper's direction: effect = mean Δ_s "
+                + "± s.e. = sd(Δ_s)/√n (with one seed, the probe-seed standard error √(s_a²/n_a + s_b²/n_b)); the detectable "
+                + "difference is 2 s.e. Verdict: *held* when effect > 2 s.e.; *did not hold (opposite direction)* when "
+                + "effect < −2 s.e.; otherwise *inconclusive* when the detectable difference exceeds the paper's effect, else "
+                + "*did not hold*; without a paper number *not detected*. Only seeds where both compared models are "
+                + "saturated count.\n\n");
         s.append("## Headline\n\n");
-        s.append("- **Past convergence**: ").append(conv.headline()).append('\n');
-        s.append("- **Model size**: ").append(size.headline()).append('\n');
-        s.append("- **Algorithms**: ").append(alg.headline()).append('\n');
+        s.append(Claims.table(d.claims()));
         s.append("- **Dyck theory**: ").append(dyck.headline()).append('\n');
         s.append("- **Linear regime**: ").append(lin.headline()).append('\n');
         s.append("- **Statistics**: ").append(stats.headline()).append("\n\n");
-        for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats)) s.append(sec.markdown());
+        for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats, curves)) s.append(sec.markdown());
         return s.toString();
     }
 

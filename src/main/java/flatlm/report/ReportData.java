@@ -11,19 +11,38 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
-/** The rows and context shared by the report's sections, the figures written so far, and helpers. */
+/**
+ * The rows and context shared by the report's sections, the figures written so far, and helpers.
+ * {@link #all} holds every row (one per model and probe training size: the learning curves);
+ * {@link #rows} those of the main probe size, which every other section uses.
+ */
 final class ReportData {
+    final List<ResultRow> all;
     final List<ResultRow> rows;
+    /** The main probe training size: the context's when present in the rows, else the largest; 0 when nothing was probed. */
+    final int probeTrain;
+    /** The probe training sizes in the rows, ascending. */
+    final List<Integer> sizes;
     final Report.Context ctx;
     final List<String> tasks;
     final Path plotDir;
     final List<Path> plots = new ArrayList<>();
+    private List<Claims.Claim> claims;
 
-    ReportData(List<ResultRow> rows, Report.Context ctx, List<String> tasks) {
-        this.rows = rows;
+    ReportData(List<ResultRow> all, Report.Context ctx, List<String> tasks) {
+        this.all = all;
         this.ctx = ctx;
         this.tasks = tasks;
         this.plotDir = ctx.outDir().resolve("plots");
+        this.sizes = all.stream().map(ResultRow::probeTrain).filter(n -> n > 0).distinct().sorted().toList();
+        this.probeTrain = sizes.contains(ctx.probeTrain()) ? ctx.probeTrain() : sizes.isEmpty() ? 0 : sizes.get(sizes.size() - 1);
+        this.rows = all.stream().filter(r -> r.probeTrain() == probeTrain || r.probeTrain() <= 0).toList();
+    }
+
+    /** The headline's claims on the main task and probe size (computed once). */
+    List<Claims.Claim> claims() {
+        if (claims == null) claims = Claims.headline(rows, main() == null ? "" : main(), ctx.saturationKl());
+        return claims;
     }
 
     /** One section of the report: its Markdown and a one-line verdict for the headline. */
@@ -96,6 +115,48 @@ final class ReportData {
         for (ResultRow r : rs) out.computeIfAbsent(String.valueOf(r.run()), k -> new ArrayList<>()).add(r);
         for (List<ResultRow> g : out.values()) g.sort(Comparator.comparingLong(ResultRow::step).thenComparingDouble(ResultRow::x));
         return out;
+    }
+
+    /** Rows as trained (variant "") of one experiment. */
+    static List<ResultRow> asTrained(List<ResultRow> rs, String experiment) {
+        return rs.stream().filter(r -> experiment.equals(r.experiment()) && r.variant().isEmpty()).toList();
+    }
+
+    /** Conditions: rows grouped by run (in order of appearance), then by seed (ascending), each group sorted by step then x. */
+    static Map<String, Map<Long, List<ResultRow>>> bySeed(List<ResultRow> rs) {
+        Map<String, Map<Long, List<ResultRow>>> out = new LinkedHashMap<>();
+        for (var run : byRun(rs).entrySet()) {
+            Map<Long, List<ResultRow>> m = new java.util.TreeMap<>();
+            for (ResultRow r : run.getValue()) m.computeIfAbsent(r.seed(), k -> new ArrayList<>()).add(r);
+            out.put(run.getKey(), m);
+        }
+        return out;
+    }
+
+    /** Per key (ascending): the mean of a value over the rows (seeds) with that key, its error bar and the count. */
+    record Means(double[] x, double[] y, double[] err, int[] n) {}
+
+    /**
+     * Means over seeds: for each distinct key k, y = mean of f over the rows at k with a finite f; err =
+     * sd/√n over them when n ≥ 2, else {@code err} of the one row (the probe-seed std, the Tr(H) s.e.).
+     */
+    static Means overSeeds(List<ResultRow> rs, java.util.function.ToDoubleFunction<ResultRow> key,
+                           java.util.function.ToDoubleFunction<ResultRow> f, java.util.function.ToDoubleFunction<ResultRow> err) {
+        java.util.TreeMap<Double, List<ResultRow>> g = new java.util.TreeMap<>();
+        for (ResultRow r : rs) if (Double.isFinite(f.applyAsDouble(r))) g.computeIfAbsent(key.applyAsDouble(r), k -> new ArrayList<>()).add(r);
+        int m = g.size(), i = 0;
+        double[] x = new double[m], y = new double[m], e = new double[m];
+        int[] n = new int[m];
+        for (var en : g.entrySet()) {
+            List<ResultRow> l = en.getValue();
+            double[] v = col(l, f);
+            Power.Estimate est = Power.paired(v, err.applyAsDouble(l.get(0)));
+            x[i] = en.getKey();
+            y[i] = est.effect();
+            e[i] = est.se();
+            n[i++] = l.size();
+        }
+        return new Means(x, y, e, n);
     }
 
     /** Writes a figure (if it has data) and returns its Markdown image line, or "" when nothing was drawn. */

@@ -87,7 +87,7 @@ public final class ResultsCsv {
         return out;
     }
 
-    private static String num(double v) {
+    static String num(double v) {
         return Double.isFinite(v) ? Double.toString(v) : "";
     }
 
@@ -107,7 +107,8 @@ public final class ResultsCsv {
         return s.isEmpty() ? -1 : Long.parseLong(s);
     }
 
-    private static String line(List<String> values) {
+    /** One CSV line with RFC 4180 quoting, ending in a newline. */
+    static String line(List<String> values) {
         StringBuilder s = new StringBuilder();
         for (int i = 0; i < values.size(); i++) {
             String v = values.get(i).replace('\n', ' ').replace('\r', ' ');

@@ -155,12 +155,15 @@ class ReportTest {
         Report.write(rows(true, true, true), context(dir.resolve("effect"), null));
         Report.write(rows(false, true, true), context(dir.resolve("none"), null));
         String yes = Files.readString(dir.resolve("effect/report.md")), no = Files.readString(dir.resolve("none/report.md"));
-        assertTrue(headline(yes, "Past convergence").startsWith("adamw: held at our scale"), headline(yes, "Past convergence"));
-        assertTrue(headline(no, "Past convergence").startsWith("adamw: did not appear at our scale"), headline(no, "Past convergence"));
-        assertTrue(headline(yes, "Model size").startsWith("held at our scale"), headline(yes, "Model size"));
-        assertTrue(headline(no, "Model size").startsWith("did not appear at our scale"), headline(no, "Model size"));
-        assertTrue(headline(yes, "Algorithms").startsWith("held at our scale"), headline(yes, "Algorithms"));
-        assertTrue(headline(no, "Algorithms").startsWith("did not appear at our scale"), headline(no, "Algorithms"));
+        assertTrue(yes.contains("| claim | paper | ours ± s.e. | detectable difference | verdict |"), yes);
+        assertFalse(yes.contains("- **Past convergence**"), "the table replaces the old headline bullets");
+        for (String claim : List.of("past convergence: accuracy rises (adamw)", "past convergence: accuracy rises (sgd)",
+            "model size: accuracy rises with width", "algorithms: standard − adversarial accuracy")) {
+            assertEquals("held", LearningCurvesTest.headlineVerdict(yes, claim), claim);
+            assertTrue(LearningCurvesTest.headlineVerdict(no, claim).startsWith("did not hold"), claim);
+        }
+        assertEquals("held", LearningCurvesTest.headlineVerdict(yes, "algorithms: adversarial Tr(H) larger than standard"));
+        assertEquals("held", LearningCurvesTest.headlineVerdict(yes, "model size: embedded Tr(H) falls with width"));
         assertTrue(headline(yes, "Linear regime").startsWith("the line holds away from saturation"), headline(yes, "Linear regime"));
         assertTrue(headline(yes, "Statistics").startsWith("held at our scale"), headline(yes, "Statistics"));
         assertFalse(headline(no, "Statistics").startsWith("held at our scale"), headline(no, "Statistics"));
@@ -172,7 +175,8 @@ class ReportTest {
         String md = Files.readString(w.markdown());
         assertTrue(md.contains("Not run in this reproduction (no `algorithms` rows"), md);
         assertTrue(md.contains("## 4 Dyck theory") && headline(md, "Dyck theory").equals("not run"));
-        assertTrue(headline(md, "Algorithms").equals("not run"));
+        assertEquals("could not be tested (not run)", LearningCurvesTest.headlineVerdict(md, "algorithms: standard − adversarial accuracy"));
+        assertFalse(md.contains("Learning curves"), "one probe size: no learning-curve section");
         // only NaN rows and no rows at all
         Report.write(List.of(row("algorithms", "lookup", "", -1, -1, NAN, NAN, NAN, NAN)), context(dir.resolve("nan"), null));
         Report.Written empty = Report.write(List.of(), context(dir.resolve("empty"), null));

@@ -12,9 +12,12 @@ import java.util.OptionalLong;
 
 /**
  * {@code language.json} of an HMM:
- * {"kind":"hmm","config":{states,words,blocks,length,alpha,leakage},"seed":n (optional),
- * "initial":[S],"transition":[S][S],"emission":[S][V]}, doubles written at full precision
- * (shortest decimal that reads back to the same double).
+ * {"kind":"hmm","config":{states,words,blocks,length,alpha,leakage,transitionAlpha,emissionAlpha,
+ * permutations,temperature},"seed":n (optional),"initial":[S],"transition":[S][S],"emission":[S][V]},
+ * doubles written at full precision (shortest decimal that reads back to the same double).
+ * {@code temperature} is written only when permutations &gt; 0. Files written before these four
+ * fields existed lack them and still load: transitionAlpha and emissionAlpha then equal alpha,
+ * permutations is 0.
  */
 final class HmmDefinition {
     static final double TOLERANCE = 1e-9;
@@ -31,6 +34,10 @@ final class HmmDefinition {
         cfg.put("length", c.length());
         cfg.put("alpha", c.alpha());
         cfg.put("leakage", c.leakage());
+        cfg.put("transitionAlpha", c.transitionAlpha());
+        cfg.put("emissionAlpha", c.emissionAlpha());
+        cfg.put("permutations", c.permutations());
+        if (c.permutations() > 0) cfg.put("temperature", c.temperature());
         if (seed.isPresent()) root.put("seed", seed.getAsLong());
         ArrayNode init = root.putArray("initial");
         for (double p : initial) init.add(p);
@@ -55,7 +62,10 @@ final class HmmDefinition {
         try {
             config = new Hmm.Config(intField(file, cfg, "states"), intField(file, cfg, "words"),
                 intField(file, cfg, "blocks"), intField(file, cfg, "length"),
-                doubleField(file, cfg, "alpha"), doubleField(file, cfg, "leakage"));
+                doubleField(file, cfg, "alpha"), doubleField(file, cfg, "leakage"),
+                optionalDouble(file, cfg, "transitionAlpha"), optionalDouble(file, cfg, "emissionAlpha"),
+                cfg.hasNonNull("permutations") ? intField(file, cfg, "permutations") : 0,
+                optionalDouble(file, cfg, "temperature"));
         } catch (BadInputException e) {
             throw new BadInputException(file + ": " + e.getMessage());
         }
@@ -84,6 +94,12 @@ final class HmmDefinition {
         JsonNode n = cfg.get(name);
         if (n == null || !n.isNumber()) throw new BadInputException(file + ": config." + name + " must be a number");
         return n.asDouble();
+    }
+
+    /** A number, or NaN when the field is absent (or null). */
+    private static double optionalDouble(Path file, JsonNode cfg, String name) {
+        JsonNode n = cfg.get(name);
+        return n == null || n.isNull() ? Double.NaN : doubleField(file, cfg, name);
     }
 
     /** A matrix of numbers (a vector, returned as one row, when {@code vector}). */
