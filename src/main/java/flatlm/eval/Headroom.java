@@ -8,7 +8,6 @@ import flatlm.model.ModelConfig;
 import flatlm.util.BadInputException;
 
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -236,10 +235,10 @@ public final class Headroom {
         }
     }
 
-    /** Number of probe fits {@link #measure} makes (for a progress bar: {@code tick} is called after each). */
+    /** Steps of {@link #measure} for a progress bar ({@code tick} is called after each seed's curve of each method). */
     public static long work(Language language, List<DownstreamTask> tasks, Setup setup) {
         int methods = (lookupUndefined(language) == null ? 1 : 0) + (setup.random() ? 1 : 0);
-        return (long) tasks.size() * setup.seeds() * setup.sizes().size() * methods;
+        return (long) tasks.size() * setup.seeds() * methods;
     }
 
     /** The splits of every seed, drawn at the largest size. */
@@ -253,7 +252,7 @@ public final class Headroom {
             setup.modelSeed());
     }
 
-    /** Measures every task; {@code tick} (nullable) is called after each probe fit. */
+    /** Measures every task; {@code tick} (nullable) is called after each seed's learning curve of each method. */
     public static Result measure(Language language, List<DownstreamTask> tasks, Setup setup, Runnable tick) {
         long t0 = System.nanoTime();
         String undefined = lookupUndefined(language);
@@ -267,34 +266,20 @@ public final class Headroom {
     private static TaskResult measureTask(Language language, DownstreamTask task, Setup setup, FeatureExtractor lookup,
                                           FeatureExtractor random, String undefined, Runnable tick) {
         long t0 = System.nanoTime();
-        List<Integer> sizes = setup.sizes();
-        int k = sizes.size();
-        double[][] bayes = new double[k][setup.seeds()];
-        List<List<DownstreamResult.SeedResult>> lk = new ArrayList<>(), rd = new ArrayList<>();
-        for (int j = 0; j < k; j++) {
-            lk.add(new ArrayList<>());
-            rd.add(new ArrayList<>());
-        }
         List<DownstreamSplit> splits = splits(task, setup);
-        for (int i = 0; i < splits.size(); i++) {
-            DownstreamSplit split = splits.get(i);
-            double b = BayesCeiling.onTest(language, task, split);
-            for (int j = 0; j < k; j++) bayes[j][i] = b;
-            if (lookup != null) fitSizes(Precomputed.of(lookup, split), split, setup, b, lk, tick);
-            if (random != null) fitSizes(Precomputed.of(random, split), split, setup, b, rd, tick);
-        }
+        int[] sizes = setup.sizes().stream().mapToInt(Integer::intValue).toArray();
+        Map<Integer, DownstreamResult> lk = lookup == null ? Map.of()
+            : Probe.curve("lookup", lookup, language, task, splits, sizes, setup.splitSetup(), setup.options(), tick);
+        Map<Integer, DownstreamResult> rd = random == null ? Map.of()
+            : Probe.curve("probe", random, language, task, splits, sizes, setup.splitSetup(), setup.options(), tick);
+        double[] bayes = new double[splits.size()];
+        for (int i = 0; i < splits.size(); i++) bayes[i] = BayesCeiling.onTest(language, task, splits.get(i));
         List<Row> rows = new ArrayList<>();
-        for (int j = 0; j < k; j++) rows.add(new Row(task.name(), sizes.get(j), bayes[j], lk.get(j), rd.get(j)));
-        return new TaskResult(task.name(), task.numClasses(), rows, undefined, (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static void fitSizes(FeatureExtractor features, DownstreamSplit split, Setup setup, double bayes,
-                                 List<List<DownstreamResult.SeedResult>> into, Runnable tick) {
-        for (int j = 0; j < setup.sizes().size(); j++) {
-            DownstreamSplit prefix = split.withTrainPrefix(setup.sizes().get(j));
-            into.get(j).add(Probe.runSeed(features, prefix, setup.project(), setup.options(), bayes));
-            if (tick != null) tick.run();
+        for (int n : sizes) {
+            rows.add(new Row(task.name(), n, bayes, lk.containsKey(n) ? lk.get(n).seeds() : List.of(),
+                rd.containsKey(n) ? rd.get(n).seeds() : List.of()));
         }
+        return new TaskResult(task.name(), task.numClasses(), rows, undefined, (System.nanoTime() - t0) / 1e9);
     }
 
     /**
@@ -308,46 +293,5 @@ public final class Headroom {
         Probe.requireLookupDefined(language);
         Setup setup = new Setup(List.of(train), test, seeds, 1, 0, LinearProbe.Options.defaults(), null, 1, 1);
         return measure(language, List.of(task), setup, null).tasks().get(0).largest().lookupGap();
-    }
-
-    /**
-     * The features of one split's sentences, extracted once (its whole training set and its test
-     * set together) and looked up by sentence identity, so that its training prefixes and its
-     * test set are sliced rows instead of new extractions.
-     */
-    static final class Precomputed implements FeatureExtractor {
-        private final FeatureExtractor inner;
-        private final FeatureMatrix all;
-        private final IdentityHashMap<int[], Integer> rowOf = new IdentityHashMap<>();
-
-        private Precomputed(FeatureExtractor inner, int[][] sentences) {
-            this.inner = inner;
-            this.all = inner.extract(sentences);
-            for (int r = 0; r < sentences.length; r++) rowOf.putIfAbsent(sentences[r], r);
-        }
-
-        static Precomputed of(FeatureExtractor inner, DownstreamSplit split) {
-            int[][] tr = split.trainWords(), te = split.testWords();
-            int[][] both = new int[tr.length + te.length][];
-            System.arraycopy(tr, 0, both, 0, tr.length);
-            System.arraycopy(te, 0, both, tr.length, te.length);
-            return new Precomputed(inner, both);
-        }
-
-        @Override public int dimension() { return inner.dimension(); }
-
-        @Override public String kind() { return inner.kind(); }
-
-        @Override
-        public FeatureMatrix extract(int[][] sentences) {
-            int d = all.cols();
-            FeatureMatrix out = FeatureMatrix.zeros(sentences.length, d);
-            for (int r = 0; r < sentences.length; r++) {
-                Integer row = rowOf.get(sentences[r]);
-                if (row == null) throw new IllegalArgumentException("a sentence outside the precomputed split");
-                System.arraycopy(all.data(), row * d, out.data(), r * d, d);
-            }
-            return out;
-        }
     }
 }

@@ -31,9 +31,10 @@ public final class ReportFiles {
         if (plan.pruning != null) commands.put("pruning", "./flatlm prune --checkpoint CKPT --sparsity S --out PRUNED; "
             + "./flatlm eval-loss --checkpoint PRUNED; ./flatlm probe --checkpoint PRUNED --task " + task);
         if (plan.dyck != null) commands.put("dyck", "./flatlm dyck --n " + plan.dyck.n + " --out DIR");
-        commands.put("lookup", "./flatlm lookup " + Reproduction.flags(plan.language) + " --task " + task);
+        commands.put("lookup", "./flatlm lookup " + plan.language.flags() + " --task " + task
+            + "\n./flatlm lang headroom " + plan.language.flags() + " --task " + task);
         Report.Context ctx = new Report.Context(plan.name, out, plan.measure.tasks, plan.saturationKl,
-            Reproduction.describe(plan.language), preset, commands, minutes, r.dyckMarkdown(), plan.measure.probeTrain);
+            plan.language.describe(), preset, commands, minutes, r.dyckMarkdown(), plan.measure.probeTrain);
         return Report.write(rows, ctx).html();
     }
 }

@@ -152,7 +152,7 @@ public final class Reproduction {
     public String describe() {
         StringBuilder b = new StringBuilder();
         b.append(String.format("plan '%s': %s%n", plan.name, plan.description));
-        b.append(String.format("language: %s; saturation: KL < %s nats%n", describe(plan.language), plan.saturationKl));
+        b.append(String.format("language: %s; saturation: KL < %s nats%n", plan.language.describe(), plan.saturationKl));
         b.append(String.format("pre-training seeds: %s; probe training sizes: %s (main %d)%n", plan.seeds,
             java.util.Arrays.toString(plan.probeSizes()), plan.measure.probeTrain));
         b.append(String.format("runs (%d):%n", runs.size()));
@@ -402,26 +402,5 @@ public final class Reproduction {
         DyckExperiment.run(o, dir);
         Files.writeString(done, "{\"key\": \"" + key + "\"}\n", StandardCharsets.UTF_8);
         log.info("finished dyck");
-    }
-
-    /** One line on a language: its kind and the fields that matter for it. */
-    public static String describe(flatlm.lang.LanguageSpec l) {
-        return switch (l.kind) {
-            case "hmm" -> String.format("HMM, %d words, %d states, %d blocks, length %d, alpha %s, seed %d", l.words, l.states,
-                l.blocks, l.length, l.alpha, l.seed);
-            case "pcfg" -> "PCFG, grammar " + l.grammar + (l.grammar.equals("random") ? ", seed " + l.seed : "");
-            case "dyck" -> "Dyck, n " + l.n + ", support " + l.support;
-            default -> l.kind + (l.dir == null ? "" : " from " + l.dir);
-        };
-    }
-
-    /** The language as flags of the language commands (lookup, lang stats). */
-    public static String flags(flatlm.lang.LanguageSpec l) {
-        return switch (l.kind) {
-            case "hmm" -> String.format("--lang hmm --words %d --states %d --blocks %d --length %d --alpha %s --language-seed %d", l.words,
-                l.states, l.blocks, l.length, l.alpha, l.seed);
-            case "pcfg" -> "--lang pcfg --grammar " + l.grammar;
-            default -> "--lang " + l.kind;
-        };
     }
 }

@@ -156,7 +156,7 @@ class LanguageSpecTest {
 
     @Test
     void describeReadsAsBeforeAndAddsTheNewFields() {
-        // the defaults read exactly as Reproduction.describe wrote them
+        // the defaults read exactly as the reproduction described them before LanguageSpec.describe existed
         assertEquals("HMM, 200 words, 100 states, 10 blocks, length 16, alpha 0.2, seed 1", hmm().describe());
         assertEquals("PCFG, grammar authors", new LanguageSpec().describe());
         assertEquals("PCFG, grammar random, seed 3", randomPcfg().describe());
