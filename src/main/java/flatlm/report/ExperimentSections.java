@@ -221,7 +221,8 @@ final class ExperimentSections {
         return new Section(s.toString(), v.headline());
     }
 
-    private static final List<String> ALGORITHM_ORDER = List.of("standard", "sam", "adversarial", "exact-target", "lookup");
+    private static final List<String> ALGORITHM_ORDER = List.of("standard", "sam", "adversarial", "exact-target",
+        "adversarial-exact-target", "lookup");
 
     Section algorithms() throws IOException {
         String task = d.main();
@@ -293,7 +294,7 @@ final class ExperimentSections {
     /** SAM − standard accuracy, paired by seed (descriptive: the paper gives no number for it). */
     private String samLine(Map<String, Map<Long, ResultRow>> fin, String task) {
         if (!fin.containsKey("sam") || !fin.containsKey("standard")) return "";
-        Claims.Pairs p = Claims.algorithmPairs(fin, "sam", d.ctx.saturationKl());
+        Claims.Pairs p = Claims.algorithmPairs(fin, "standard", "sam", d.ctx.saturationKl());
         if (p.why() == null) {
             p = new Claims.Pairs(p.pairs().stream().map(a -> new ResultRow[] {a[1], a[0]}).toList(), null, null, p.note());
         }

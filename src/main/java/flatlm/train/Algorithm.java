@@ -25,6 +25,7 @@ public interface Algorithm {
             case "sam" -> new Sam(standard(), cfg.sam.rho);
             case "sam-exact-target" -> new Sam(exactTarget(language), cfg.sam.rho);
             case "adversarial" -> new Adversarial(standard(), language, cfg.adversarial, cfg.seed);
+            case "adversarial-exact-target" -> new Adversarial(exactTarget(language), language, cfg.adversarial, cfg.seed);
             default -> throw new BadInputException("config key 'algorithm': unknown algorithm '" + cfg.algorithm + "'");
         };
     }

@@ -38,7 +38,8 @@ public final class TrainConfig {
     /**
      * standard (cross-entropy of sampled masked tokens), exact-target (against the exact
      * conditional p*: the noise-free control), sam (sharpness-aware minimisation around
-     * standard), sam-exact-target, adversarial (MLM minus a meta-learning loss that ruins transfer).
+     * standard), sam-exact-target, adversarial (MLM minus a meta-learning loss that ruins transfer),
+     * adversarial-exact-target (the same around exact-target).
      */
     public String algorithm = "standard";
     public SamOptions sam = new SamOptions();
@@ -132,7 +133,8 @@ public final class TrainConfig {
         positive("threads", threads);
         positive("data.evalSentences", data.evalSentences);
         nonNegative("gradClip", gradClip);
-        oneOf("algorithm", algorithm, Set.of("standard", "exact-target", "sam", "sam-exact-target", "adversarial"));
+        oneOf("algorithm", algorithm, Set.of("standard", "exact-target", "sam", "sam-exact-target", "adversarial",
+            "adversarial-exact-target"));
         if (!(adversarial.lambda >= 0)) fail("adversarial.lambda", "must be >= 0", adversarial.lambda);
         if (adversarial.batch < 9) fail("adversarial.batch", "must be >= 9 (7/8 support, 1/8 query)", adversarial.batch);
         if (!(adversarial.ridge > 0)) fail("adversarial.ridge", "must be > 0", adversarial.ridge);

@@ -115,6 +115,46 @@ class AdversarialTest {
         assertTrue(last < 0.6 * first, "KL " + first + " -> " + last);
     }
 
+    /** adversarial-exact-target is exact-target training minus λ·meta-loss: with λ = 0 the same gradients, with λ > 0 others. */
+    @Test
+    void adversarialExactTargetWrapsTheExactTargetLoss() throws Exception {
+        TrainConfig cfg = TrainerTest.tiny(1);
+        cfg.adversarial.task = "hmm:3";
+        cfg.adversarial.batch = 24;
+        Language lang = cfg.language.build();
+        ModelConfig mc = Trainer.modelConfig(cfg, lang).withDtype(ModelConfig.DType.FLOAT64);
+        int[][] sentences = new int[16][];
+        SplittableRandom rng = new SplittableRandom(4);
+        for (int i = 0; i < sentences.length; i++) sentences[i] = lang.sample(rng).words();
+        cfg.algorithm = "exact-target";
+        double[] exact = gradient(cfg, lang, mc, sentences);
+        cfg.algorithm = "adversarial-exact-target";
+        cfg.adversarial.lambda = 0;
+        double[] wrapped = gradient(cfg, lang, mc, sentences);
+        for (int i = 0; i < exact.length; i++) assertEquals(exact[i], wrapped[i], 1e-12);
+        cfg.adversarial.lambda = 1;
+        double[] adv = gradient(cfg, lang, mc, sentences);
+        double diff = 0;
+        for (int i = 0; i < exact.length; i++) diff = Math.max(diff, Math.abs(exact[i] - adv[i]));
+        assertTrue(diff > 1e-6, "the meta-loss changed nothing: " + diff);
+        cfg.algorithm = "standard";
+        double[] standard = gradient(cfg, lang, mc, sentences);
+        double fromStandard = 0;
+        for (int i = 0; i < exact.length; i++) fromStandard = Math.max(fromStandard, Math.abs(exact[i] - standard[i]));
+        assertTrue(fromStandard > 1e-6, "exact targets and sampled tokens gave the same gradient");
+    }
+
+    private static double[] gradient(TrainConfig cfg, Language lang, ModelConfig mc, int[][] sentences) {
+        MlmTransformer model = new MlmTransformer(mc, 11);
+        Algorithm alg = Algorithm.of(cfg.validate(), lang);
+        try (PointerScope s = new PointerScope()) {
+            model.zeroGrad();
+            var batch = new Masking("single", lang.vocabulary().size()).batch(sentences, new SplittableRandom(3));
+            alg.gradients(model, new Algorithm.Step(sentences, batch, 0));
+            return Torch.toDoubles(model.namedParameters().get("blocks.0.mlp.fc1.weight").grad());
+        }
+    }
+
     private static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) s += a[i] * b[i];
