@@ -22,7 +22,7 @@ public final class ReportFiles {
         Map<String, String> commands = new LinkedHashMap<>();
         String task = plan.measure.tasks.get(0);
         for (RunSpec run : r.runs()) {
-            Path dir = run.dir(out);
+            Path dir = r.trainingDir(run);
             commands.merge(run.experiment(), String.format(
                 "./flatlm pretrain --config %s/config.yaml --out NEW_DIR   # %s%n./flatlm probe --checkpoints %s --task %s; "
                     + "./flatlm flatness --checkpoints %s --estimator %s",

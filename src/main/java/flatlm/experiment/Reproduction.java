@@ -44,6 +44,9 @@ public final class Reproduction {
     private final String measureKey;
     private final List<RunSpec> runs = new ArrayList<>();
     private final Map<String, RunSpec> byId = new LinkedHashMap<>();
+    private final Map<String, RunSpec> byHash = new LinkedHashMap<>();
+    /** Run id → the earlier planned run with the same config hash, whose training it shares. */
+    private final Map<String, RunSpec> sameAs = new LinkedHashMap<>();
     private final Log log;
     private final AtomicInteger trained = new AtomicInteger();
     private final AtomicInteger reused = new AtomicInteger();
@@ -95,7 +98,19 @@ public final class Reproduction {
     private RunSpec add(RunSpec r) {
         runs.add(r);
         byId.put(r.id(), r);
+        RunSpec first = byHash.putIfAbsent(r.hash(), r);
+        if (first != null) sameAs.put(r.id(), first);
         return r;
+    }
+
+    /**
+     * Where run {@code r} is trained: its own directory, or that of the first planned run with
+     * the same config hash (e.g. the size experiment's largest width when it is the convergence
+     * run's model and recipe): the same training is never done twice. Its measurements still go
+     * to its own directory (they carry its experiment and label).
+     */
+    public Path trainingDir(RunSpec r) {
+        return sameAs.getOrDefault(r.id(), r).dir(out);
     }
 
     private void planRuns() {
@@ -137,6 +152,12 @@ public final class Reproduction {
     Jobs jobs() {
         Jobs jobs = new Jobs();
         for (RunSpec r : runs) {
+            RunSpec same = sameAs.get(r.id());
+            if (same != null) {
+                jobs.add("train " + r.id(), List.of("train " + same.id()), () -> log.info("reuse " + same.id() + " as " + r.id()
+                    + " (the same config)"));
+                continue;
+            }
             List<String> after = r.parent() == null ? List.of() : List.of("train " + r.parent().id());
             jobs.add("train " + r.id(), after, () -> train(r));
         }
@@ -157,9 +178,9 @@ public final class Reproduction {
             java.util.Arrays.toString(plan.probeSizes()), plan.measure.probeTrain));
         b.append(String.format("runs (%d):%n", runs.size()));
         for (RunSpec r : runs) {
-            Path dir = r.dir(out);
-            String state = Files.isRegularFile(dir.resolve(DONE)) ? "finished, reused"
-                : Files.isDirectory(dir) ? "started, resumes" : "to run";
+            Path dir = trainingDir(r);
+            String state = (sameAs.containsKey(r.id()) ? "trained as " + sameAs.get(r.id()).id() + ": " : "")
+                + (Files.isRegularFile(dir.resolve(DONE)) ? "finished, reused" : Files.isDirectory(dir) ? "started, resumes" : "to run");
             var c = r.config();
             b.append(String.format("  %-28s %s  %s d=%s L=%s, %d steps x batch %d, %s/%s lr %s%s  [%s]%n", r.id(), r.hash(),
                 c.model.preset, c.model.d == null ? "preset" : c.model.d, c.model.layers == null ? "preset" : c.model.layers,
@@ -270,8 +291,8 @@ public final class Reproduction {
     }
 
     private Path finalCheckpoint(RunSpec r) throws IOException {
-        List<Path> cps = Checkpoint.list(r.dir(out).resolve(Trainer.CHECKPOINTS));
-        if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + r.dir(out));
+        List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
+        if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + trainingDir(r));
         return cps.get(cps.size() - 1);
     }
 
@@ -284,7 +305,7 @@ public final class Reproduction {
 
     private void measureRun(RunSpec r) throws IOException {
         MeasurementLog mlog = new MeasurementLog(r.dir(out), measureKey);
-        List<Path> cps = Checkpoint.list(r.dir(out).resolve(Trainer.CHECKPOINTS));
+        List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
         if (!r.experiment().equals("convergence")) cps = cps.subList(cps.size() - 1, cps.size());
         else if (r.parent() != null) cps = cps.subList(1, cps.size()); // its step 0 is the parent's last checkpoint
         Measurer m = null;
