@@ -17,11 +17,12 @@ import java.util.concurrent.Callable;
         + "report.md / report.html / results.csv / plots/ in --out.",
         "Finished runs are found by the hash of their config and reused: an interrupted reproduction resumes where it "
         + "stopped (a half-trained run continues from its last checkpoint). Independent runs go in parallel up to --jobs.",
-        "Presets (experiments/*.yaml): tiny (every code path, ~2 min), quick (the reproduction on a 2-core laptop, ~30 "
-        + "min), paper (the paper's sizes and steps, for GPUs: use --plan).",
+        "Presets (experiments/*.yaml): tiny (every code path, ~1 min), quick (the reproduction on a 2-core laptop: a "
+        + "24-state HMM with downstream headroom, 3 pre-training seeds, ~30 min), cpu (the same design on a random "
+        + "PCFG, longer runs, ~1 hour), paper (the paper's sizes and steps, for GPUs: use --plan).",
         "Example: flatlm reproduce --preset quick --out runs/quick"})
 public final class ReproduceCommand implements Callable<Integer> {
-    @Option(names = "--preset", defaultValue = "quick", description = "tiny, quick or paper, or a YAML file of the same "
+    @Option(names = "--preset", defaultValue = "quick", description = "tiny, quick, cpu or paper, or a YAML file of the same "
         + "form as experiments/quick.yaml (default: ${DEFAULT-VALUE}).")
     String preset;
 

@@ -127,6 +127,18 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void theQuickAndCpuPresetsValidateAndPlanThreeSeeds() {
+        for (String preset : List.of("quick", "cpu")) {
+            CliRunner r = CliRunner.run("reproduce", "--preset", preset, "--plan", "--out", "/nonexistent/" + preset);
+            assertEquals(0, r.exitCode(), r.err());
+            assertTrue(r.out().contains("pre-training seeds: [1, 2, 3]"), r.out());
+            assertTrue(r.out().contains("probe training sizes: [32, 128, 512, 2048] (main 2048)"), r.out());
+            // the size experiment's width 64 is the convergence run of the same seed, trained once
+            assertTrue(r.out().contains("trained as convergence/adamw/s3"), r.out());
+        }
+    }
+
+    @Test
     void thePaperPresetValidatesAndPlans() {
         CliRunner r = CliRunner.run("reproduce", "--preset", "paper", "--plan", "--out", "/nonexistent/paper");
         assertEquals(0, r.exitCode(), r.err());
