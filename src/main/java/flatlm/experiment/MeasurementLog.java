@@ -88,8 +88,13 @@ final class MeasurementLog {
 
     /** Every row of every measured model, in the order measured. */
     synchronized List<ResultRow> rows() {
+        return rows(id -> true);
+    }
+
+    /** The rows of the models whose id passes {@code keep}, in the order measured. */
+    synchronized List<ResultRow> rows(java.util.function.Predicate<String> keep) {
         List<ResultRow> out = new ArrayList<>();
-        for (List<ResultRow> rs : rows.values()) out.addAll(rs);
+        for (var e : rows.entrySet()) if (keep.test(e.getKey())) out.addAll(e.getValue());
         return out;
     }
 }

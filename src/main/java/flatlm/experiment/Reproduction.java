@@ -231,9 +231,10 @@ public final class Reproduction {
     /** The rows of every planned model measured so far, in plan order (what {@code flatlm report} reads). */
     public List<ResultRow> collect() throws IOException {
         List<ResultRow> rows = new ArrayList<>();
-        for (RunSpec r : runs) rows.addAll(new MeasurementLog(r.dir(out), measureKey).rows());
-        if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(new MeasurementLog(lookupDir(), measureKey).rows());
-        if (plan.pruning != null) rows.addAll(new MeasurementLog(pruningDir(), measureKey).rows());
+        java.util.function.Predicate<String> current = id -> !id.contains("|") || derivations().contains(id.substring(id.indexOf('|') + 1));
+        for (RunSpec r : runs) rows.addAll(new MeasurementLog(r.dir(out), measureKey).rows(current));
+        if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(new MeasurementLog(lookupDir(), measureKey).rows(current));
+        if (plan.pruning != null) rows.addAll(new MeasurementLog(pruningDir(), measureKey).rows(current));
         return rows;
     }
 
@@ -293,7 +294,41 @@ public final class Reproduction {
     private Path finalCheckpoint(RunSpec r) throws IOException {
         List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
         if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + trainingDir(r));
-        return cps.get(cps.size() - 1);
+        return verified(cps.get(cps.size() - 1));
+    }
+
+    /** The checkpoint, its files checked against its manifest (a corrupt one fails the job, naming the file). */
+    private static Path verified(Path cp) throws IOException {
+        Checkpoint.verify(cp);
+        return cp;
+    }
+
+    /** What identifies a derived row beyond the model: the settings that made it (e.g. the embedding's architecture). */
+    private static String settingsHash(Object settings) {
+        return RunSpec.hash(Configs.toJsonLine(settings));
+    }
+
+    /**
+     * The derivations of this plan, as they follow "|" in a measurement id ("step-0005000|embedded-HASH"):
+     * rows derived with other settings (an earlier embedInto, another recovery) stay in the logs but
+     * are not this plan's rows.
+     */
+    private java.util.Set<String> derivations() {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        if (plan.size != null) out.add(embeddedDerivation());
+        if (plan.pruning != null) out.add(recoveredDerivation());
+        return out;
+    }
+
+    private String embeddedDerivation() {
+        return "embedded-" + settingsHash(plan.size.embedInto);
+    }
+
+    private String recoveredDerivation() {
+        Map<String, Object> recovery = new LinkedHashMap<>();
+        recovery.put("recovery", plan.pruning.recovery);
+        recovery.put("steps", plan.pruning.recoverySteps);
+        return "recovered-" + settingsHash(recovery);
     }
 
     // ------------------------------------------------------------------ measuring
@@ -315,7 +350,7 @@ public final class Reproduction {
             List<ResultRow> rows = mlog.get(id);
             if (rows == null) {
                 if (m == null) m = new Measurer(plan);
-                MlmModel model = Checkpoint.loadAnyModel(cp, "cpu");
+                MlmModel model = Checkpoint.loadAnyModel(verified(cp), "cpu");
                 double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
                 rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString());
                 mlog.put(id, rows);
@@ -323,15 +358,16 @@ public final class Reproduction {
                 log.info(String.format("measured %s step %d: KL %.4f, %s %.4f, Tr(H) %.1f ± %.1f", r.id(), step, row.kl(),
                     plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH(), row.trHStderr()));
             }
-            if (r.experiment().equals("size") && mlog.get(id + "|embedded") == null) {
+            String embeddedId = plan.size == null ? null : id + "|" + embeddedDerivation();
+            if (r.experiment().equals("size") && mlog.get(embeddedId) == null) {
                 if (m == null) m = new Measurer(plan);
-                MlmTransformer small = Checkpoint.loadModel(cp, "cpu");
+                MlmTransformer small = Checkpoint.loadModel(verified(cp), "cpu");
                 ModelConfig s = small.config();
                 Map<String, Integer> e = plan.size.embedInto;
                 ModelConfig large = new ModelConfig(s.vocabWords(), s.maxLength(), e.get("d"), e.get("heads"), e.get("layers"),
                     e.get("dInter"), s.preLn(), 0.0, s.dtype());
                 List<ResultRow> emb = m.withFlatnessOf(rows, "embedded", Embedding.embed(small, large));
-                mlog.put(id + "|embedded", emb);
+                mlog.put(embeddedId, emb);
                 log.info(String.format("measured %s embedded into d %d: Tr(H) %.1f ± %.1f", r.id(), large.d(), emb.get(0).trH(),
                     emb.get(0).trHStderr()));
             }
@@ -366,7 +402,7 @@ public final class Reproduction {
             String variant = String.format("sparsity-%.2f", s);
             if (mlog.get(variant) != null) continue;
             if (m == null) m = new Measurer(plan);
-            MlmModel model = Checkpoint.loadAnyModel(cp, "cpu");
+            MlmModel model = Checkpoint.loadAnyModel(verified(cp), "cpu");
             Pruning.prune(model, s);
             long step = Checkpoint.readState(cp).step();
             List<ResultRow> rows = m.measure("pruning", "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant);
@@ -386,7 +422,7 @@ public final class Reproduction {
         Measurer m = null;
         for (double s : plan.pruning.sparsities) {
             String variant = String.format("sparsity-%.2f", s);
-            String id = variant + "|recovered";
+            String id = variant + "|" + recoveredDerivation();
             if (mlog.get(id) != null) continue;
             Path dir = pruningDir().resolve("recover-" + variant);
             Checkpoint.deleteRecursively(dir);

@@ -141,6 +141,9 @@ public final class TrainConfig {
         if (!(sam.rho > 0) || Double.isInfinite(sam.rho)) fail("sam.rho", "must be > 0", sam.rho);
         oneOf("device", device, Set.of("cpu", "cuda"));
         oneOf("data.masking", data.masking, Set.of("single", "bert"));
+        if (data.masking.equals("bert") && algorithm.contains("exact-target"))
+            throw new BadInputException("config key 'algorithm': " + algorithm + " needs data.masking single (with bert masking "
+                + "the exact targets p*(x_i | x_-i) would be conditioned on words that are masked or corrupted)");
         oneOf("optimizer.name", optimizer.name, Set.of("adamw", "sgd"));
         if (!(optimizer.lr > 0) || Double.isInfinite(optimizer.lr)) fail("optimizer.lr", "must be > 0", optimizer.lr);
         if (!(optimizer.beta1 >= 0 && optimizer.beta1 < 1)) fail("optimizer.beta1", "must be in [0, 1)", optimizer.beta1);
