@@ -131,7 +131,8 @@ public final class SafeTensors {
             ObjectNode header = JSON.createObjectNode();
             if (metadata != null && !metadata.isEmpty()) {
                 ObjectNode m = header.putObject("__metadata__");
-                metadata.forEach(m::put);
+                new java.util.TreeMap<>(metadata).forEach(m::put); // sorted: the same metadata give the same bytes, whatever the map
+
             }
             List<Tensor> data = new ArrayList<>();
             long offset = 0;

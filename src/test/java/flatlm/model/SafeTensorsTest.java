@@ -109,6 +109,20 @@ class SafeTensorsTest {
         assertEquals(all.length, 8 + n + expectedOffset);
     }
 
+    /** The same metadata in any map order give the same bytes (Map.of's order changes from JVM to JVM). */
+    @Test
+    void metadataOrderDoesNotChangeTheBytes() throws IOException {
+        Map<String, Tensor> tensors = new java.util.LinkedHashMap<>(new MlmTransformer(cfg(), 1).namedParameters());
+        Map<String, String> ab = new java.util.LinkedHashMap<>(), ba = new java.util.LinkedHashMap<>();
+        ab.put("flatlm.a", "1");
+        ab.put("flatlm.b", "2");
+        ba.put("flatlm.b", "2");
+        ba.put("flatlm.a", "1");
+        SafeTensors.write(dir.resolve("ab.safetensors"), tensors, ab);
+        SafeTensors.write(dir.resolve("ba.safetensors"), tensors, ba);
+        assertArrayEquals(Files.readAllBytes(dir.resolve("ab.safetensors")), Files.readAllBytes(dir.resolve("ba.safetensors")));
+    }
+
     @Test
     void truncatedFileIsBadInput() throws IOException {
         MlmTransformer a = new MlmTransformer(cfg(), 1);
