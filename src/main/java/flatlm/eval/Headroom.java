@@ -29,10 +29,9 @@ import java.util.TreeSet;
  * <p>The training sets are nested: each seed's split is drawn once at the largest size
  * ({@link Probe#splits} with {@code train = max(sizes)}, the same splits as {@code flatlm lookup
  * --train max}) and smaller sizes take its prefixes ({@link DownstreamSplit#withTrainPrefix}), so
- * every size shares one test set and a larger size sees every example a smaller one does. The
- * features of a seed (largest train set + test set) are extracted once and sliced by row. Each
- * (size, seed) fit is {@link Probe#runSeed}: standardised with the prefix's statistics, the head
- * initialised from the seed.
+ * every size shares one test set and a larger size sees every example a smaller one does. Each
+ * method's learning curve is {@link Probe#curve}, the one the reproduction uses: features
+ * extracted once per seed, each size standardised with its prefix's statistics.
  */
 public final class Headroom {
     /** A useful comparison of pre-trained models needs at least this many points between the lookup table and Bayes. */

@@ -375,7 +375,7 @@ public final class Reproduction {
     }
 
     private Path lookupDir() {
-        return out.resolve("runs").resolve("algorithms-lookup-" + RunSpec.hash(Configs.toJsonLine(plan.language)));
+        return out.resolve("runs").resolve("algorithms-lookup-" + settingsHash(plan.language));
     }
 
     private void measureLookup() throws IOException {
@@ -449,7 +449,7 @@ public final class Reproduction {
         DyckExperiment.Options o = DyckExperiment.Options.defaults().withN(plan.dyck.n);
         if (plan.dyck.widths != null) o = o.withWidths(plan.dyck.widths);
         if (plan.dyck.sgdSteps != null) o = o.withSgd(plan.dyck.sgdSteps, Math.max(1, plan.dyck.sgdSteps / 20), plan.dyck.sgdSteps / 6);
-        String key = RunSpec.hash(Configs.toJsonLine(o.toMap()));
+        String key = settingsHash(o.toMap());
         Path done = dir.resolve(DONE);
         if (Files.isRegularFile(done) && Files.readString(done).contains(key) && Files.isRegularFile(dir.resolve("dyck.md"))) {
             log.info("reuse dyck (" + out.relativize(dir) + ")");

@@ -48,21 +48,8 @@ final class ReportData {
     /** One section of the report: its Markdown and a one-line verdict for the headline. */
     record Section(String markdown, String headline) {}
 
-    /** A difference b − a with its combined standard error; it counts when |d| &gt; 2·se. */
+    /** A difference b − a of one pair of models with its combined standard error (verdicts: {@link Power}). */
     record Diff(double d, double se) {
-        boolean counts() {
-            if (!Double.isFinite(d)) return false;
-            return Double.isFinite(se) && se > 0 ? Math.abs(d) > 2 * se : d != 0;
-        }
-
-        boolean up() {
-            return counts() && d > 0;
-        }
-
-        boolean down() {
-            return counts() && d < 0;
-        }
-
         /** "+1.2 ± 0.4" with a note when there is no error bar. */
         String text(int digits) {
             if (!Double.isFinite(d)) return Fmt.NA;
@@ -96,7 +83,7 @@ final class ReportData {
     }
 
     boolean saturated(ResultRow r) {
-        return Double.isFinite(r.kl()) && r.kl() < ctx.saturationKl();
+        return Claims.saturated(r, ctx.saturationKl());
     }
 
     List<ResultRow> of(String experiment) {
