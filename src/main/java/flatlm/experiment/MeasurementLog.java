@@ -20,8 +20,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run's {@code measurements.jsonl}: one line per measured model, {@code {"key", "id", "rows"}}
- * where key identifies the measurement settings, id the model (checkpoint and variant) and rows
+ * A run's {@code measurements.jsonl}: one line per measured model, {@code {"key", "id", "code", "rows"}}
+ * where key identifies the measurement settings ({@link Provenance#key}), id the model
+ * (checkpoint and variant), code the build that measured it and rows
  * its {@link ResultRow}s (one per probe training size, the main size first). Lines are appended
  * as each model is measured, so an interrupted measurement resumes with the next model; a line
  * cut by the interruption is ignored, and the next append starts on a line of its own.
@@ -35,11 +36,18 @@ final class MeasurementLog {
 
     private final Path file;
     private final String key;
+    private final String code;
     private final Map<String, List<ResultRow>> rows = new LinkedHashMap<>();
 
+    MeasurementLog(Path dir, Provenance provenance) throws IOException {
+        this(dir, provenance.key());
+    }
+
+    /** The log of measurements under {@code key}, new lines recording this build's commit. */
     MeasurementLog(Path dir, String key) throws IOException {
         this.file = dir.resolve(FILE);
         this.key = key;
+        this.code = flatlm.util.BuildInfo.commit();
         if (!Files.isRegularFile(file)) return;
         for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
             if (line.isBlank()) continue;
@@ -64,6 +72,7 @@ final class MeasurementLog {
         ObjectNode n = JSON.createObjectNode();
         n.put("key", key);
         n.put("id", id);
+        n.put("code", code);
         n.set("rows", JSON.valueToTree(modelRows));
         Files.createDirectories(file.getParent());
         boolean cut = Files.isRegularFile(file) && Files.size(file) > 0 && !endsWithNewline();

@@ -18,7 +18,6 @@ import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;
 import flatlm.train.BatchSource;
 import flatlm.train.Trainer;
-import flatlm.util.Configs;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -51,13 +50,16 @@ final class Measurer {
         return language;
     }
 
-    /** What identifies a measurement: every setting that changes its numbers. */
-    static String key(ExperimentPlan plan) {
+    /**
+     * What identifies a measurement: every setting that changes its numbers (the measure section
+     * and the language with its files). Not the saturation threshold: the rows are re-labelled
+     * with the plan's when collected ({@link ResultRow#withSaturation}).
+     */
+    static Provenance provenance(ExperimentPlan plan) {
         Map<String, Object> k = new LinkedHashMap<>();
         k.put("measure", plan.measure);
         k.put("language", plan.language);
-        k.put("saturationKl", plan.saturationKl);
-        return RunSpec.hash(Configs.toJsonLine(k));
+        return Provenance.of(k, plan.language);
     }
 
     ExactLoss.Result loss(MlmModel model) {

@@ -41,7 +41,7 @@ public final class Reproduction {
 
     private final ExperimentPlan plan;
     private final Path out;
-    private final String measureKey;
+    private final Provenance measureKey;
     private final List<RunSpec> runs = new ArrayList<>();
     private final Map<String, RunSpec> byId = new LinkedHashMap<>();
     private final Map<String, RunSpec> byHash = new LinkedHashMap<>();
@@ -57,7 +57,7 @@ public final class Reproduction {
     public Reproduction(ExperimentPlan plan, Path out, boolean quiet) {
         this.plan = plan;
         this.out = out;
-        this.measureKey = Measurer.key(plan);
+        this.measureKey = Measurer.provenance(plan);
         this.log = new Log(out.resolve("reproduce.log"), quiet);
         planRuns();
     }
@@ -144,6 +144,22 @@ public final class Reproduction {
 
     public List<RunSpec> runs() {
         return List.copyOf(runs);
+    }
+
+    /**
+     * Every reuse key of this plan, by what it keys: "run RUN-ID" (a run's directory), "measure"
+     * (every measurements.jsonl line), "lookup" (the lookup table's directory), "embedded" and
+     * "recovered" (derived rows), "dyck". What changing a setting invalidates is what changes here.
+     */
+    Map<String, String> keys() {
+        Map<String, String> k = new LinkedHashMap<>();
+        for (RunSpec r : runs) k.put("run " + r.id(), r.hash());
+        k.put("measure", measureKey.key());
+        if (plan.algorithms != null && plan.algorithms.lookup) k.put("lookup", lookupDir().getFileName().toString());
+        if (plan.size != null) k.put("embedded", embeddedDerivation());
+        if (plan.pruning != null) k.put("recovered", recoveredDerivation());
+        if (plan.dyck != null) k.put("dyck", dyckKey(dyckOptions()));
+        return k;
     }
 
     // ------------------------------------------------------------------ jobs
@@ -235,6 +251,7 @@ public final class Reproduction {
         for (RunSpec r : runs) rows.addAll(new MeasurementLog(r.dir(out), measureKey).rows(current));
         if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(new MeasurementLog(lookupDir(), measureKey).rows(current));
         if (plan.pruning != null) rows.addAll(new MeasurementLog(pruningDir(), measureKey).rows(current));
+        rows.replaceAll(row -> row.withSaturation(plan.saturationKl)); // the plan's threshold, not the one measured under
         return rows;
     }
 
@@ -282,6 +299,7 @@ public final class Reproduction {
                 + o.lastCheckpoint());
         Map<String, Object> done = new LinkedHashMap<>();
         done.put("hash", r.hash());
+        done.put("provenance", r.provenance().record());
         done.put("steps", o.step());
         done.put("kl", o.last() == null ? null : o.last().kl());
         done.put("minutes", (System.nanoTime() - t0) / 60e9);
@@ -375,7 +393,7 @@ public final class Reproduction {
     }
 
     private Path lookupDir() {
-        return out.resolve("runs").resolve("algorithms-lookup-" + settingsHash(plan.language));
+        return out.resolve("runs").resolve("algorithms-lookup-" + Provenance.of(plan.language, plan.language).key());
     }
 
     private void measureLookup() throws IOException {
@@ -444,12 +462,21 @@ public final class Reproduction {
         }
     }
 
-    private void dyck() throws IOException {
-        Path dir = out.resolve("dyck");
+    private DyckExperiment.Options dyckOptions() {
         DyckExperiment.Options o = DyckExperiment.Options.defaults().withN(plan.dyck.n);
         if (plan.dyck.widths != null) o = o.withWidths(plan.dyck.widths);
         if (plan.dyck.sgdSteps != null) o = o.withSgd(plan.dyck.sgdSteps, Math.max(1, plan.dyck.sgdSteps / 20), plan.dyck.sgdSteps / 6);
-        String key = settingsHash(o.toMap());
+        return o;
+    }
+
+    private static String dyckKey(DyckExperiment.Options o) {
+        return Provenance.of(o.toMap(), null).key();
+    }
+
+    private void dyck() throws IOException {
+        Path dir = out.resolve("dyck");
+        DyckExperiment.Options o = dyckOptions();
+        String key = dyckKey(o);
         Path done = dir.resolve(DONE);
         if (Files.isRegularFile(done) && Files.readString(done).contains(key) && Files.isRegularFile(dir.resolve("dyck.md"))) {
             log.info("reuse dyck (" + out.relativize(dir) + ")");

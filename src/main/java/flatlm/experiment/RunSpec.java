@@ -15,11 +15,12 @@ import java.util.Map;
 
 /**
  * One pre-training run of a reproduction: its experiment, label, pre-training seed, validated
- * config, the run it continues (nullable) and its identity, the hash of its config. A finished
- * run is found by that hash ({@code runs/EXPERIMENT-LABEL-sSEED-HASH}), so changing any setting
- * gives a new run and an unchanged one is reused.
+ * config, the run it continues (nullable) and its {@link Provenance}: its config, the content of
+ * the files it names and the code's format version, with the parent's hash for a continuation. A
+ * finished run is found by that hash ({@code runs/EXPERIMENT-LABEL-sSEED-HASH}), so changing any
+ * setting or input file gives a new run and an unchanged one is reused.
  */
-public record RunSpec(String experiment, String label, long seed, TrainConfig config, RunSpec parent, String hash) {
+public record RunSpec(String experiment, String label, long seed, TrainConfig config, RunSpec parent, Provenance provenance) {
     /** Pre-training seeds are below this, so that continuation data seeds never collide with them. */
     public static final long SEED_LIMIT = 1_000_000;
 
@@ -28,12 +29,17 @@ public record RunSpec(String experiment, String label, long seed, TrainConfig co
         return experiment + "/" + label;
     }
 
+    /** The run's key ({@link Provenance#key}). */
+    public String hash() {
+        return provenance.key();
+    }
+
     public String id() {
         return condition() + "/s" + seed;
     }
 
     public Path dir(Path out) {
-        return out.resolve("runs").resolve(experiment + "-" + label + "-s" + seed + "-" + hash);
+        return out.resolve("runs").resolve(experiment + "-" + label + "-s" + seed + "-" + hash());
     }
 
     /**
@@ -57,10 +63,9 @@ public record RunSpec(String experiment, String label, long seed, TrainConfig co
         merged.put("seed", dataSeed(seed, parent));
         TrainConfig cfg = Configs.bind(merged, TrainConfig.class, source + " (" + experiment + "/" + label + ")").validate();
         // the parent enters by its identity, not by a path: initFrom is set when the run starts
-        ObjectNode identity = (ObjectNode) Configs.toTree(cfg);
-        identity.remove("initFrom");
-        if (parent != null) identity.put("continues", parent.hash() + "@" + parent.config().steps);
-        return new RunSpec(experiment, label, seed, cfg, parent, hash(Configs.toJsonLine(identity)));
+        Provenance p = Provenance.ofRun(cfg);
+        if (parent != null) p = p.with("continues", parent.hash() + "@" + parent.config().steps);
+        return new RunSpec(experiment, label, seed, cfg, parent, p);
     }
 
     /** First 10 hex digits of SHA-256. */

@@ -56,6 +56,12 @@ public record ResultRow(String experiment, String run, String variant, long seed
         bayes = bayes == null ? new LinkedHashMap<>() : new LinkedHashMap<>(bayes);
     }
 
+    /** The same row labelled saturated or not by {@code threshold}: kl &lt; threshold. */
+    public ResultRow withSaturation(double threshold) {
+        return new ResultRow(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, kl < threshold, trH,
+            trHStderr, trHEstimator, probeTrain, accuracy, bayes, checkpoint);
+    }
+
     /** The same row with another probe training size and its accuracies. */
     public ResultRow withProbe(int train, Map<String, Accuracy> acc) {
         return new ResultRow(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, saturated, trH, trHStderr,

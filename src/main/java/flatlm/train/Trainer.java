@@ -12,6 +12,7 @@ import flatlm.model.ModelConfig;
 import flatlm.model.SafeTensors;
 import flatlm.model.Torch;
 import flatlm.util.BadInputException;
+import flatlm.util.Warnings;
 import flatlm.util.Configs;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -129,10 +130,7 @@ public final class Trainer {
         Path configFile = runDir.resolve(CONFIG);
         if (!Files.isRegularFile(configFile)) throw new BadInputException(runDir + ": not a run directory (no " + CONFIG + ")");
         TrainConfig cfg = Configs.bind(Configs.readTree(configFile), TrainConfig.class, configFile.toString());
-        List<Path> checkpoints = Checkpoint.list(runDir.resolve(CHECKPOINTS));
-        if (checkpoints.isEmpty()) throw new BadInputException(runDir + ": no checkpoint to resume from");
-        Path last = checkpoints.get(checkpoints.size() - 1);
-        Checkpoint.verify(last);
+        Path last = lastVerifiedCheckpoint(runDir);
         Trainer t = new Trainer(cfg, runDir);
         SafeTensors.load(last.resolve(Checkpoint.MODEL), t.model);
         Checkpoint.loadOptimizer(last, t.optimizer);
@@ -140,6 +138,31 @@ public final class Trainer {
         t.lastCheckpoint = last;
         t.truncateMetricsAfter(t.step);
         return t;
+    }
+
+    /**
+     * The latest checkpoint of a run whose files match its manifest. A later one that does not
+     * (a file cut or corrupted by an interruption or a bad disk) is refused with a warning naming
+     * it and renamed {@code refused-step-N}, so that nothing reads it and the run retrains from
+     * the previous one; none verified: a one-line error.
+     */
+    static Path lastVerifiedCheckpoint(Path runDir) throws IOException {
+        List<Path> checkpoints = Checkpoint.list(runDir.resolve(CHECKPOINTS));
+        if (checkpoints.isEmpty()) throw new BadInputException(runDir + ": no checkpoint to resume from");
+        for (int i = checkpoints.size() - 1; i >= 0; i--) {
+            Path cp = checkpoints.get(i);
+            try {
+                Checkpoint.verify(cp);
+                return cp;
+            } catch (BadInputException e) {
+                Path refused = cp.resolveSibling("refused-" + cp.getFileName());
+                Checkpoint.deleteRecursively(refused);
+                Files.move(cp, refused);
+                Warnings.warn("refused checkpoint " + cp + " (" + e.getMessage() + "); moved to " + refused.getFileName()
+                    + (i > 0 ? ", resuming from " + checkpoints.get(i - 1).getFileName() : ""));
+            }
+        }
+        throw new BadInputException(runDir + ": no checkpoint passes its checksums; nothing to resume from");
     }
 
     /** Initialises the weights from another checkpoint (same architecture), e.g. to continue past saturation. */
@@ -181,7 +204,7 @@ public final class Trainer {
     public Outcome run(long stopAt, Consumer<Status> progress) throws IOException {
         long end = stopAt > 0 ? Math.min(stopAt, cfg.steps) : cfg.steps;
         ExactLoss.Result last = null;
-        if (step == 0) {
+        if (step == 0 && lastCheckpoint == null) { // a run resumed at step 0 has its step-0 line and checkpoint
             last = evaluateAndLog(Double.NaN, 0);
             lastCheckpoint = Checkpoint.save(runDir.resolve(CHECKPOINTS), 0, model, optimizer, cfg.optimizer.name, cfg.language);
         }

@@ -78,17 +78,57 @@ public class TrainerTest {
     }
 
     @Test
-    void corruptCheckpointIsRefusedAndNothingOverwritten(@TempDir Path tmp) throws Exception {
+    void aCorruptLastCheckpointIsRefusedAndTheRunResumesFromThePreviousOne(@TempDir Path tmp) throws Exception {
+        Trainer.start(tiny(40), tmp.resolve("full")).run(0, null);
         Path run = tmp.resolve("run");
-        Trainer.start(tiny(20), run).run(0, null);
-        Path model = run.resolve("checkpoints/step-0000020/model.safetensors");
+        Trainer.start(tiny(40), run).run(0, null);
+        Path model = run.resolve("checkpoints/step-0000040/model.safetensors");
         byte[] bytes = Files.readAllBytes(model);
         Files.write(model, java.util.Arrays.copyOf(bytes, bytes.length - 100)); // truncated
-        byte[] metricsBefore = Files.readAllBytes(run.resolve(Trainer.METRICS));
-        BadInputException e = assertThrows(BadInputException.class, () -> Trainer.resume(run));
-        assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("checksum"), e.getMessage());
-        assertArrayEquals(metricsBefore, Files.readAllBytes(run.resolve(Trainer.METRICS)));
+        List<String> warned = new ArrayList<>();
+        var old = flatlm.util.Warnings.redirect(warned::add);
+        Trainer t;
+        try {
+            t = Trainer.resume(run);
+        } finally {
+            flatlm.util.Warnings.redirect(old);
+        }
+        assertEquals(20, t.step(), "fell back to the previous verified checkpoint");
+        assertTrue(warned.size() == 1 && warned.get(0).contains("step-0000040") && warned.get(0).contains("checksum"), warned.toString());
+        assertTrue(Files.isDirectory(run.resolve("checkpoints/refused-step-0000040")), "the refused checkpoint is kept aside");
+        t.run(0, null);
+        assertArrayEquals(Files.readAllBytes(tmp.resolve("full/checkpoints/step-0000040/model.safetensors")), Files.readAllBytes(model),
+            "retrained from step 20 to the same weights");
+        assertEquals(metrics(tmp.resolve("full")).size(), metrics(run).size());
         assertThrows(BadInputException.class, () -> Trainer.start(tiny(20), run), "a run is never overwritten");
+    }
+
+    @Test
+    void noVerifiedCheckpointIsAOneLineError(@TempDir Path tmp) throws Exception {
+        Path run = tmp.resolve("run");
+        Trainer.start(tiny(20), run).run(0, null);
+        for (Path cp : Checkpoint.list(run.resolve("checkpoints"))) Files.writeString(cp.resolve("state.json"), "{}");
+        byte[] metricsBefore = Files.readAllBytes(run.resolve(Trainer.METRICS));
+        var old = flatlm.util.Warnings.redirect(w -> {});
+        try {
+            BadInputException e = assertThrows(BadInputException.class, () -> Trainer.resume(run));
+            assertTrue(e.getMessage().contains("no checkpoint passes its checksums"), e.getMessage());
+        } finally {
+            flatlm.util.Warnings.redirect(old);
+        }
+        assertArrayEquals(metricsBefore, Files.readAllBytes(run.resolve(Trainer.METRICS)));
+    }
+
+    @Test
+    void resumingARunInterruptedBeforeItsFirstCheckpointLogsStepZeroOnce(@TempDir Path tmp) throws Exception {
+        Trainer.start(tiny(20), tmp.resolve("full")).run(0, null);
+        Path run = tmp.resolve("run");
+        Trainer.start(tiny(20), run).run(0, null);
+        Checkpoint.deleteRecursively(run.resolve("checkpoints/step-0000020")); // as if killed at step 15
+        Trainer.resume(run).run(0, null);
+        List<JsonNode> m = metrics(run);
+        assertEquals(1, m.stream().filter(j -> j.get("step").asLong() == 0).count(), "one step-0 line");
+        assertEquals(metrics(tmp.resolve("full")).size(), m.size());
     }
 
     @Test
