@@ -110,16 +110,16 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
 
     private int sweep(Probe.Setup setup, Language given) throws IOException {
         Path runDir = target.runDir;
-        List<Path> checkpoints = CheckpointSweep.checkpoints(runDir);
+        List<String> refused = new java.util.ArrayList<>();
+        List<Path> checkpoints = CheckpointSweep.verified(runDir, refused);
         // Every checkpoint of a run shares its language: build it (and the splits) once, check the rest.
         Path first = checkpoints.get(0);
-        Checkpoint.verify(first);
         Language language = languageOf(first, given, first.toString());
         String spec = specJson(first);
         DownstreamTask task = LanguageCheck.task(language, common.task, "the run's language");
         List<DownstreamSplit> splits = Probe.splits(task, setup);
-        List<CheckpointSweep.Row> rows = withBar(method() + " " + task.name(), work(setup) * checkpoints.size(), unit(),
-            bar -> CheckpointSweep.run(runDir, dir -> {
+        CheckpointSweep.Sweep swept = withBar(method() + " " + task.name(), work(setup) * checkpoints.size(), unit(),
+            bar -> CheckpointSweep.run(runDir, checkpoints, refused, dir -> {
                 if (!spec.equals(specJson(dir))) {
                     throw new BadInputException(dir + ": checkpoint of another language than " + first.getFileName()
                         + " in the same run");
@@ -127,6 +127,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
                 Loaded l = load(dir, language, dir.toString());
                 return evaluate(l.model(), language, task, splits, setup, bar::step);
             }, null));
+        List<CheckpointSweep.Row> rows = swept.rows();
         Path out = common.out != null ? common.out
             : runDir.resolve("downstream").resolve(method() + "-" + task.name().replace(':', '-') + ".json");
         Path csv = CheckpointSweep.write(out, runDir, rows);
@@ -146,7 +147,14 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
             }
             System.out.printf("table      %s (and %s)%n", csv, out);
         }
-        return 0;
+        return refusedExit(swept.refused());
+    }
+
+    /** 0, or (every other checkpoint evaluated and written) 1 with one line naming the refused checkpoints. */
+    static int refusedExit(List<String> refused) {
+        if (refused.isEmpty()) return 0;
+        System.err.println("flatlm: error: " + refused.size() + " corrupt checkpoint(s) skipped: " + String.join("; ", refused));
+        return 1;
     }
 
     interface BarWork<T> {

@@ -134,10 +134,10 @@ public final class FlatnessCommand implements Callable<Integer> {
         Torch.setThreads(threads);
 
         List<Path> checkpoints;
+        List<String> refused = new ArrayList<>();
         if (target.run != null) {
             if (!Files.isDirectory(target.run)) throw new BadInputException(target.run + ": not a run directory");
-            checkpoints = Checkpoint.list(target.run.resolve("checkpoints"));
-            if (checkpoints.isEmpty()) throw new BadInputException(target.run + ": the run has no checkpoint");
+            checkpoints = flatlm.eval.CheckpointSweep.verified(target.run, refused);
         } else {
             checkpoints = List.of(target.checkpoint);
         }
@@ -174,7 +174,7 @@ public final class FlatnessCommand implements Callable<Integer> {
                 rows.isEmpty() ? 0 : (Long) rows.get(0).get("parameters"), options.selection(), options.labels().cliName(), seed);
         }
         if (csv != null) writeCsv(csv, rows);
-        return 0;
+        return CheckpointEvalCommand.refusedExit(refused);
     }
 
     private Estimate measure(Flatness.Loaded c, Flatness.Estimator est, Flatness.Options options) {

@@ -71,18 +71,49 @@ public final class CheckpointSweep {
         return out;
     }
 
-    /** Verifies and evaluates every checkpoint of {@code runDir}; {@code onRow} (nullable) sees each row. */
-    public static List<Row> run(Path runDir, Evaluator evaluator, Consumer<Row> onRow) throws IOException {
+    /** The rows of a sweep, and the checkpoints it refused (each "PATH: why"), in step order. */
+    public record Sweep(List<Row> rows, List<String> refused) {}
+
+    /**
+     * The checkpoints of {@code runDir} whose files match their manifests; each other one is
+     * named in {@code refused} ("PATH: why") and left out. A one-line error when none is left.
+     */
+    public static List<Path> verified(Path runDir, List<String> refused) throws IOException {
+        List<Path> ok = new ArrayList<>();
+        for (Path dir : checkpoints(runDir)) {
+            try {
+                Checkpoint.verify(dir);
+                ok.add(dir);
+            } catch (BadInputException e) {
+                refused.add(e.getMessage());
+                flatlm.util.Warnings.warn("skipping checkpoint " + dir.getFileName() + ": " + e.getMessage());
+            }
+        }
+        if (ok.isEmpty()) throw new BadInputException(runDir + ": no checkpoint passes its checksums (" + String.join("; ", refused) + ")");
+        return ok;
+    }
+
+    /**
+     * Evaluates every verified checkpoint of {@code runDir}, skipping (and naming) a corrupt one
+     * rather than losing the others; {@code onRow} (nullable) sees each row.
+     */
+    public static Sweep run(Path runDir, Evaluator evaluator, Consumer<Row> onRow) throws IOException {
+        List<String> refused = new ArrayList<>();
+        return run(runDir, verified(runDir, refused), refused, evaluator, onRow);
+    }
+
+    /** Evaluates {@code checkpoints} (from {@link #verified}, which filled {@code refused}). */
+    public static Sweep run(Path runDir, List<Path> checkpoints, List<String> refused, Evaluator evaluator, Consumer<Row> onRow)
+        throws IOException {
         Map<Long, Map<String, Double>> metrics = metrics(runDir);
         List<Row> rows = new ArrayList<>();
-        for (Path dir : checkpoints(runDir)) {
-            Checkpoint.verify(dir);
+        for (Path dir : checkpoints) {
             long step = Checkpoint.readState(dir).step();
             Row row = new Row(step, dir, evaluator.evaluate(dir), metrics.getOrDefault(step, Map.of()));
             rows.add(row);
             if (onRow != null) onRow.accept(row);
         }
-        return rows;
+        return new Sweep(rows, List.copyOf(refused));
     }
 
     /** CSV header of a table of {@code regression} results. */

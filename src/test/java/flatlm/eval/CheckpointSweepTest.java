@@ -40,7 +40,7 @@ class CheckpointSweepTest {
             MlmModel m = Checkpoint.loadAnyModel(dir, "cpu");
             return Probe.run("probe", new ModelFeatures(m, lang.maxLength()), lang, task, splits, setup,
                 LinearProbe.Options.defaults(), null);
-        }, null);
+        }, null).rows();
         assertEquals(List.of(0L, 10L, 20L), rows.stream().map(CheckpointSweep.Row::step).toList());
         Map<Long, Map<String, Double>> metrics = CheckpointSweep.metrics(run);
         for (CheckpointSweep.Row r : rows) {
