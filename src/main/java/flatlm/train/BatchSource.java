@@ -3,6 +3,7 @@ package flatlm.train;
 import flatlm.data.Corpus;
 import flatlm.lang.Language;
 import flatlm.lang.Sentence;
+import flatlm.eval.LanguageCheck;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;
@@ -36,12 +37,30 @@ public abstract class BatchSource {
         };
     }
 
-    /** All sentences of a corpus, kept in memory (the corpus is verified first). */
-    public static BatchSource corpus(Path dir) throws IOException {
+    /**
+     * All sentences of a corpus, kept in memory. The corpus is verified first (checksums), and
+     * must be of {@code language}, the run's: the same language by {@link LanguageCheck#requireSame}
+     * (a corpus of another language seed would train silently while KL is measured against the
+     * config's), every sentence within its length and vocabulary. One-line errors, before
+     * anything of the run is written.
+     */
+    public static BatchSource corpus(Path dir, Language language) throws IOException {
         Corpus corpus = Corpus.open(dir);
         corpus.verify();
+        LanguageCheck.requireSame(language, corpus.language(), "the config's language (" + language.kind() + ")",
+            "--data.corpus " + dir);
         List<int[]> all = new ArrayList<>();
-        corpus.forEach(row -> all.add(row.words()));
+        int v = language.vocabulary().size();
+        corpus.forEach(row -> {
+            int[] w = row.words();
+            if (w.length > language.maxLength())
+                throw new BadInputException(dir + ": sentence " + all.size() + " has " + w.length + " words, the language at most "
+                    + language.maxLength());
+            for (int x : w)
+                if (x < 0 || x >= v) throw new BadInputException(dir + ": sentence " + all.size() + " has word id " + x
+                    + ", outside the language's " + v + " words");
+            all.add(w);
+        });
         if (all.isEmpty()) throw new BadInputException(dir + ": the corpus has no sentences");
         int[][] sentences = all.toArray(new int[0][]);
         return new BatchSource() {

@@ -78,7 +78,7 @@ public final class Trainer {
         this.optimizer = Optimizer.of(cfg.optimizer, model.namedParameters());
         this.schedule = LrSchedule.of(cfg);
         this.source = cfg.data.corpus == null ? BatchSource.fresh(language, cfg.seed)
-            : BatchSource.corpus(Path.of(cfg.data.corpus));
+            : BatchSource.corpus(Path.of(cfg.data.corpus), language);
         this.masking = new Masking(cfg.data.masking, language.vocabulary().size());
         this.algorithm = Algorithm.of(cfg, language);
         this.heldOut = ExactLoss.HeldOut.of(language,

@@ -76,7 +76,36 @@ class PretrainCommandsTest {
         bytes[bytes.length / 2] ^= 0x55;
         Files.write(model, bytes);
         assertOneLineError(CliRunner.run("eval-loss", "--checkpoint", run.toString()), 2, "checksum");
-        assertOneLineError(CliRunner.run("pretrain", "--resume", run.toString()), 2, "checksum");
+        CliRunner resumed = CliRunner.run("pretrain", "--resume", run.toString());
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertTrue(resumed.err().contains("refused checkpoint") && resumed.err().contains("step-0000010"), resumed.err());
+    }
+
+    @Test
+    void aCorpusOfAnotherLanguageIsRefusedBeforeAnythingIsWritten(@TempDir Path tmp) throws Exception {
+        // the TINY language: HMM 4 states, 8 words, 2 blocks, length 5, alpha 0.1, seed 1
+        String[][] corpora = {
+            {"--language-seed", "1", "--words", "8", "--length", "5"},   // the same language: accepted
+            {"--language-seed", "2", "--words", "8", "--length", "5"},   // another seed: other conditionals
+            {"--language-seed", "1", "--words", "16", "--length", "5"},  // a larger vocabulary
+            {"--language-seed", "1", "--words", "8", "--length", "9"},   // longer sentences
+        };
+        for (int i = 0; i < corpora.length; i++) {
+            Path corpus = tmp.resolve("corpus" + i);
+            String[] gen = {"lang", "generate", "--lang", "hmm", "--states", "4", "--blocks", "2", "--alpha", "0.1",
+                "--sentences", "50", "--out", corpus.toString()};
+            String[] all = java.util.stream.Stream.concat(java.util.Arrays.stream(gen), java.util.Arrays.stream(corpora[i]))
+                .toArray(String[]::new);
+            assertEquals(0, CliRunner.run(all).exitCode());
+            Path run = tmp.resolve("run" + i);
+            CliRunner r = CliRunner.run(args("pretrain", "--out", run.toString(), "--steps", "5", "--data.corpus", corpus.toString()));
+            if (i == 0) {
+                assertEquals(0, r.exitCode(), r.err());
+                continue;
+            }
+            assertOneLineError(r, 2, "is not the language of the config");
+            assertFalse(Files.exists(run), "nothing written for " + String.join(" ", corpora[i]));
+        }
     }
 
     @Test
