@@ -59,9 +59,15 @@ public final class ExperimentPlan {
         public int probeProject = 0;
         /** Tr(H) estimator: fisher (the paper's) or hutchinson. */
         public String flatness = "fisher";
+        /** Tr(H) stops at this relative standard error (at least 20 samples) ... */
         public double flatnessRelStderr = 0.05;
-        public double flatnessMaxSeconds = 120;
+        /** ... or at this many samples, recorded as trH_stop max-samples in results.csv. */
         public long flatnessMaxSamples = 1_000_000;
+        /**
+         * An optional time limit in seconds (null: none). A limit in seconds makes the estimate's
+         * precision depend on the machine's load, so presets stop on samples instead.
+         */
+        public Double flatnessMaxSeconds;
         /** Parameter names or prefixes left out of Tr(H). */
         public List<String> flatnessExclude = new ArrayList<>();
         /** Held-out sentences of the exact loss. */
@@ -137,6 +143,10 @@ public final class ExperimentPlan {
         if (!measure.flatness.equals("fisher") && !measure.flatness.equals("hutchinson"))
             throw new BadInputException(source + ": measure.flatness must be fisher or hutchinson, got '" + measure.flatness + "'");
         if (!(measure.flatnessRelStderr > 0)) throw new BadInputException(source + ": measure.flatnessRelStderr must be positive");
+        if (measure.flatnessMaxSamples < 2) throw new BadInputException(source + ": measure.flatnessMaxSamples must be at least 2, got "
+            + measure.flatnessMaxSamples);
+        if (measure.flatnessMaxSeconds != null && !(measure.flatnessMaxSeconds > 0))
+            throw new BadInputException(source + ": measure.flatnessMaxSeconds must be positive (or left out: no time limit)");
         if (size != null && size.sizes.isEmpty()) throw new BadInputException(source + ": size.sizes is empty");
         if (size != null) for (String k : List.of("d", "heads", "layers", "dInter"))
             if (!size.embedInto.containsKey(k)) throw new BadInputException(source + ": size.embedInto needs '" + k + "'");

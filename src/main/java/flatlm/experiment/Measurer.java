@@ -99,7 +99,8 @@ final class Measurer {
             for (var e : curve.entrySet()) {
                 DownstreamResult.Summary a = e.getValue().accuracy(), ce = e.getValue().crossEntropy();
                 Probes p = bySize.get(e.getKey());
-                p.accuracy().put(name, new ResultRow.Accuracy(a.mean(), a.std(), a.n(), ce.mean(), ce.std()));
+                int unconverged = (int) e.getValue().seeds().stream().filter(r -> !r.converged()).count();
+                p.accuracy().put(name, new ResultRow.Accuracy(a.mean(), a.std(), a.n(), ce.mean(), ce.std(), unconverged));
                 p.bayes().put(name, e.getValue().bayesAccuracy().mean());
             }
         }
@@ -108,7 +109,8 @@ final class Measurer {
 
     Estimate flatness(MlmModel model) {
         ExperimentPlan.Measure m = plan.measure;
-        Budget budget = Budget.relStderr(m.flatnessRelStderr).withMaxSeconds(m.flatnessMaxSeconds).withMaxSamples(m.flatnessMaxSamples);
+        Budget budget = Budget.relStderr(m.flatnessRelStderr).withMaxSamples(m.flatnessMaxSamples);
+        if (m.flatnessMaxSeconds != null) budget = budget.withMaxSeconds(m.flatnessMaxSeconds);
         ParameterSelection sel = m.flatnessExclude.isEmpty() ? ParameterSelection.all() : ParameterSelection.excluding(m.flatnessExclude);
         Flatness.Options o = Flatness.Options.defaults().withBudget(budget).withSelection(sel);
         return Flatness.measure(model, language, Flatness.Estimator.parse(m.flatness), o, null);
@@ -127,7 +129,7 @@ final class Measurer {
         for (Probes p : probes) {
             out.add(new ResultRow(experiment, run, variant, seed, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
                 l.klStderr(), l.kl() < plan.saturationKl, t.value(), t.stderr(), t.estimator(), p.train(), p.accuracy(), p.bayes(),
-                checkpoint));
+                checkpoint, t.stop()));
         }
         return out;
     }
@@ -151,6 +153,6 @@ final class Measurer {
     private static ResultRow withFlatness(ResultRow base, String variant, MlmModel view, Estimate t) {
         return new ResultRow(base.experiment(), base.run(), variant, base.seed(), base.step(), base.x(), view.numParameters(), base.ce(),
             base.entropy(), base.kl(), base.klStderr(), base.saturated(), t.value(), t.stderr(), t.estimator(),
-            base.probeTrain(), base.accuracy(), base.bayes(), base.checkpoint());
+            base.probeTrain(), base.accuracy(), base.bayes(), base.checkpoint(), t.stop());
     }
 }

@@ -98,6 +98,7 @@ public final class Report {
                 + "effect < −2 s.e.; otherwise *inconclusive* when the detectable difference exceeds the paper's effect, else "
                 + "*did not hold*; without a paper number *not detected*. Only seeds where both compared models are "
                 + "saturated count.\n\n");
+        s.append(measurementQuality(d.all));
         s.append("## Headline\n\n");
         s.append(Claims.table(d.claims()));
         s.append("- **Dyck theory**: ").append(dyck.headline()).append('\n');
@@ -105,6 +106,37 @@ public final class Report {
         s.append("- **Statistics**: ").append(stats.headline()).append("\n\n");
         for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats, curves)) s.append(sec.markdown());
         return s.toString();
+    }
+
+    /**
+     * One paragraph on estimates that stopped short of what was asked: Tr(H) estimates that ended
+     * on a sample or time budget before their relative standard error target, and probe fits
+     * whose solver hit its iteration limit (columns trH_stop and probe_unconverged_TASK). Empty
+     * when every estimate reached its target.
+     */
+    static String measurementQuality(List<ResultRow> rows) {
+        java.util.Map<String, Long> stops = new java.util.TreeMap<>();
+        long trh = 0;
+        for (ResultRow r : rows) {
+            if (!Double.isFinite(r.trH())) continue;
+            trh++;
+            if (!r.trHStop().isEmpty() && !r.trHStop().equals("rel-stderr")) stops.merge(r.trHStop(), 1L, Long::sum);
+        }
+        long fits = 0, unconverged = 0;
+        for (ResultRow r : rows) for (ResultRow.Accuracy a : r.accuracy().values()) {
+            fits += a.n();
+            unconverged += a.unconverged();
+        }
+        if (stops.isEmpty() && unconverged == 0) return "";
+        StringBuilder s = new StringBuilder("Estimates short of their targets: ");
+        if (!stops.isEmpty()) {
+            s.append(stops.values().stream().mapToLong(Long::longValue).sum()).append(" of ").append(trh)
+                .append(" Tr(H) estimates stopped on a budget before their relative standard error target (");
+            s.append(String.join(", ", stops.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList())).append(")");
+            s.append(unconverged > 0 ? "; " : ". ");
+        }
+        if (unconverged > 0) s.append(unconverged).append(" of ").append(fits).append(" probe fits stopped at the solver's iteration limit. ");
+        return s.append("See the trH_stop and probe_unconverged_* columns of `results.csv`.\n\n").toString();
     }
 
     /** A self-contained page: the Markdown converted, PNG images embedded, and a check that every image decoded. */

@@ -33,25 +33,43 @@ import java.util.Map;
  * @param accuracy    task name → probe test accuracy (mean, std over seeds, seeds)
  * @param bayes       task name → Bayes-ceiling accuracy on the same test splits (mean)
  * @param checkpoint  the checkpoint, relative to the reproduction's output directory
+ * @param trHStop     why the Tr(H) estimate stopped: rel-stderr (its target reached), max-samples
+ *                    or max-seconds (a budget: the estimate is less precise than asked); "" when
+ *                    not measured
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ResultRow(String experiment, String run, String variant, long seed, long step, double x, long parameters,
                         double ce, double entropy, double kl, double klStderr, boolean saturated,
                         double trH, double trHStderr, String trHEstimator, int probeTrain,
-                        Map<String, Accuracy> accuracy, Map<String, Double> bayes, String checkpoint) {
+                        Map<String, Accuracy> accuracy, Map<String, Double> bayes, String checkpoint, String trHStop) {
 
     /**
      * Probe test accuracy over probe seeds: mean, sample standard deviation, number of seeds;
-     * and the probe head's test cross-entropy (nats), mean and standard deviation (NaN when unknown).
+     * the probe head's test cross-entropy (nats), mean and standard deviation (NaN when unknown);
+     * and how many of the seeds' solvers stopped at their iteration limit before converging.
      */
-    public record Accuracy(double mean, double std, int n, double ce, double ceStd) {
+    public record Accuracy(double mean, double std, int n, double ce, double ceStd, int unconverged) {
         public Accuracy(double mean, double std, int n) {
-            this(mean, std, n, Double.NaN, Double.NaN);
+            this(mean, std, n, Double.NaN, Double.NaN, 0);
         }
+
+        public Accuracy(double mean, double std, int n, double ce, double ceStd) {
+            this(mean, std, n, ce, ceStd, 0);
+        }
+    }
+
+    /** A row without a Tr(H) stopping reason (rows built by hand, CSVs from before it was recorded). */
+    public ResultRow(String experiment, String run, String variant, long seed, long step, double x, long parameters,
+                     double ce, double entropy, double kl, double klStderr, boolean saturated,
+                     double trH, double trHStderr, String trHEstimator, int probeTrain,
+                     Map<String, Accuracy> accuracy, Map<String, Double> bayes, String checkpoint) {
+        this(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, saturated, trH, trHStderr, trHEstimator,
+            probeTrain, accuracy, bayes, checkpoint, "");
     }
 
     public ResultRow {
         variant = variant == null ? "" : variant;
+        trHStop = trHStop == null ? "" : trHStop;
         accuracy = accuracy == null ? new LinkedHashMap<>() : new LinkedHashMap<>(accuracy);
         bayes = bayes == null ? new LinkedHashMap<>() : new LinkedHashMap<>(bayes);
     }
@@ -59,13 +77,13 @@ public record ResultRow(String experiment, String run, String variant, long seed
     /** The same row labelled saturated or not by {@code threshold}: kl &lt; threshold. */
     public ResultRow withSaturation(double threshold) {
         return new ResultRow(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, kl < threshold, trH,
-            trHStderr, trHEstimator, probeTrain, accuracy, bayes, checkpoint);
+            trHStderr, trHEstimator, probeTrain, accuracy, bayes, checkpoint, trHStop);
     }
 
     /** The same row with another probe training size and its accuracies. */
     public ResultRow withProbe(int train, Map<String, Accuracy> acc) {
         return new ResultRow(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, saturated, trH, trHStderr,
-            trHEstimator, train, acc, bayes, checkpoint);
+            trHEstimator, train, acc, bayes, checkpoint, trHStop);
     }
 
     /** Mean accuracy on {@code task}, NaN when not measured. */

@@ -13,12 +13,14 @@ import java.util.Set;
 
 /**
  * results.csv: one line per {@link ResultRow}, the fixed columns then acc_TASK_mean, acc_TASK_std,
- * acc_TASK_n and bayes_TASK for the union of the rows' tasks; NaN and missing values are empty.
+ * acc_TASK_n, probe_ce_TASK_mean, probe_ce_TASK_std, probe_unconverged_TASK (probe seeds whose solver
+ * stopped at its iteration limit) and bayes_TASK for the union of the rows' tasks; NaN and missing
+ * values are empty.
  * {@link #read} parses it back, so a report can be regenerated from the CSV alone.
  */
 public final class ResultsCsv {
     public static final List<String> FIXED = List.of("experiment", "run", "variant", "seed", "step", "x", "parameters", "ce",
-        "entropy", "kl", "kl_stderr", "saturated", "trH", "trH_stderr", "trH_estimator", "probe_train", "checkpoint");
+        "entropy", "kl", "kl_stderr", "saturated", "trH", "trH_stderr", "trH_estimator", "trH_stop", "probe_train", "checkpoint");
 
     private ResultsCsv() {}
 
@@ -35,19 +37,19 @@ public final class ResultsCsv {
     public static String format(List<ResultRow> rows, List<String> tasks) {
         List<String> header = new ArrayList<>(FIXED);
         for (String t : tasks) header.addAll(List.of("acc_" + t + "_mean", "acc_" + t + "_std", "acc_" + t + "_n",
-            "probe_ce_" + t + "_mean", "probe_ce_" + t + "_std", "bayes_" + t));
+            "probe_ce_" + t + "_mean", "probe_ce_" + t + "_std", "probe_unconverged_" + t, "bayes_" + t));
         StringBuilder s = new StringBuilder(line(header));
         for (ResultRow r : rows) {
             List<String> v = new ArrayList<>(List.of(nz(r.experiment()), nz(r.run()), r.variant(), Long.toString(r.seed()),
                 Long.toString(r.step()), num(r.x()), Long.toString(r.parameters()), num(r.ce()), num(r.entropy()), num(r.kl()),
                 num(r.klStderr()), Boolean.toString(r.saturated()), num(r.trH()), num(r.trHStderr()), nz(r.trHEstimator()),
-                Integer.toString(r.probeTrain()), nz(r.checkpoint())));
+                nz(r.trHStop()), Integer.toString(r.probeTrain()), nz(r.checkpoint())));
             for (String t : tasks) {
                 ResultRow.Accuracy a = r.accuracy().get(t);
                 Double b = r.bayes().get(t);
                 v.addAll(List.of(a == null ? "" : num(a.mean()), a == null ? "" : num(a.std()),
                     a == null ? "" : Integer.toString(a.n()), a == null ? "" : num(a.ce()), a == null ? "" : num(a.ceStd()),
-                    b == null ? "" : num(b)));
+                    a == null ? "" : Integer.toString(a.unconverged()), b == null ? "" : num(b)));
             }
             s.append(line(v));
         }
@@ -71,9 +73,10 @@ public final class ResultsCsv {
             Map<String, Double> bayes = new LinkedHashMap<>();
             for (String t : tasks) {
                 if (!g.apply("acc_" + t + "_mean").isEmpty()) {
-                    String n = g.apply("acc_" + t + "_n");
+                    String n = g.apply("acc_" + t + "_n"), u = g.apply("probe_unconverged_" + t);
                     acc.put(t, new ResultRow.Accuracy(d(g.apply("acc_" + t + "_mean")), d(g.apply("acc_" + t + "_std")),
-                        n.isEmpty() ? 0 : Integer.parseInt(n), d(g.apply("probe_ce_" + t + "_mean")), d(g.apply("probe_ce_" + t + "_std"))));
+                        n.isEmpty() ? 0 : Integer.parseInt(n), d(g.apply("probe_ce_" + t + "_mean")), d(g.apply("probe_ce_" + t + "_std")),
+                        u.isEmpty() ? 0 : Integer.parseInt(u)));
                 }
                 if (!g.apply("bayes_" + t).isEmpty()) bayes.put(t, d(g.apply("bayes_" + t)));
             }
@@ -82,7 +85,7 @@ public final class ResultsCsv {
                 d(g.apply("x")), l(g.apply("parameters")), d(g.apply("ce")), d(g.apply("entropy")), d(g.apply("kl")),
                 d(g.apply("kl_stderr")), Boolean.parseBoolean(g.apply("saturated")), d(g.apply("trH")), d(g.apply("trH_stderr")),
                 emptyToNull(g.apply("trH_estimator")), probeTrain.isEmpty() ? 0 : Integer.parseInt(probeTrain), acc, bayes,
-                emptyToNull(g.apply("checkpoint"))));
+                emptyToNull(g.apply("checkpoint")), g.apply("trH_stop")));
         }
         return out;
     }

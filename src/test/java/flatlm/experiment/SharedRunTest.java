@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,5 +53,12 @@ class SharedRunTest {
         ResultRow size = s.rows().stream().filter(x -> x.run().equals("d32") && x.variant().isEmpty()).findFirst().orElseThrow();
         assertEquals(last.kl(), size.kl(), 0.0, "the same checkpoint, measured again as a size row");
         assertEquals(last.acc("hmm:3"), size.acc("hmm:3"), 0.0);
+        for (ResultRow x : s.rows()) {
+            assertTrue(Set.of("rel-stderr", "max-samples").contains(x.trHStop()), "Tr(H) stopped on its target or samples: " + x);
+            assertTrue(x.accuracy().values().stream().allMatch(a -> a.unconverged() >= 0 && a.unconverged() <= a.n()));
+        }
+        // every measurement line records the code that made it
+        assertTrue(Files.readString(d32.dir(dir).resolve(MeasurementLog.FILE)).contains("\"code\":\""));
+        assertTrue(Files.readString(r.trainingDir(d32).resolve(Reproduction.DONE)).contains("\"format\""));
     }
 }
