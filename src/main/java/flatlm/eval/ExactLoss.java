@@ -15,10 +15,12 @@ import java.util.List;
  * The exact pre-training loss of a model on a fixed held-out set, every position of every
  * sentence masked in turn (SPEC.md section 4): with p = p*(·|x_-i) and q the model's
  * prediction, CE = −Σ_v p_v log q_v = H(p) + KL(p‖q), averaged over (sentence, position)
- * pairs; the plain validation loss −log q(x_i) of the held-out word is reported beside it.
+ * pairs with the single-mask weights of {@link SingleMaskLoss} (each sentence 1, each of its
+ * positions 1/|x|: the loss training minimises and Tr(H) is the Hessian of); the plain
+ * validation loss −log q(x_i) of the held-out word is reported beside it.
  */
 public final class ExactLoss {
-    /** Results; {@code klStderr} is clustered by sentence. */
+    /** Results; {@code klStderr} is clustered by sentence (the standard error of the mean of per-sentence KLs). */
     public record Result(double crossEntropy, double entropy, double kl, double log10Kl, double klStderr,
                          double validationLoss, long predictions) {}
 
@@ -42,7 +44,7 @@ public final class ExactLoss {
         boolean wasTraining = model.isTraining();
         model.setTraining(false);
         int sentences = set.sentences().size();
-        double[] klPerSentence = new double[sentences];
+        double[] klPerSentence = new double[sentences]; // (1/|x|) Σ_i KL_i: the sentence's single-mask KL
         double ce = 0, h = 0, kl = 0, val = 0;
         int v = model.vocabWords();
         List<int[]> pending = new ArrayList<>(); // (sentence, position)
@@ -72,23 +74,18 @@ public final class ExactLoss {
                         rowH -= p[w] * Math.log(p[w]);
                     }
                 }
-                ce += rowCe;
-                h += rowH;
-                kl += rowCe - rowH;
-                klPerSentence[s] += rowCe - rowH;
-                val -= logq[r * v + words[r][i]];
+                double w = SingleMaskLoss.weight(words[r].length, sentences);
+                ce += w * rowCe;
+                h += w * rowH;
+                kl += w * (rowCe - rowH);
+                klPerSentence[s] += (rowCe - rowH) / words[r].length;
+                val -= w * logq[r * v + words[r][i]];
             }
         }
         model.setTraining(wasTraining);
-        long n = set.predictions();
-        double meanKl = kl / n;
-        double meanLength = (double) n / sentences;
         double ss = 0;
-        for (int s = 0; s < sentences; s++) {
-            double d = klPerSentence[s] - meanKl * set.sentences().get(s).length();
-            ss += d * d;
-        }
-        double klStderr = sentences < 2 ? Double.NaN : Math.sqrt(ss / ((double) sentences * (sentences - 1))) / meanLength;
-        return new Result(ce / n, h / n, meanKl, Math.log10(Math.max(meanKl, 1e-300)), klStderr, val / n, n);
+        for (int s = 0; s < sentences; s++) ss += (klPerSentence[s] - kl) * (klPerSentence[s] - kl);
+        double klStderr = sentences < 2 ? Double.NaN : Math.sqrt(ss / ((double) sentences * (sentences - 1)));
+        return new Result(ce, h, kl, Math.log10(Math.max(kl, 1e-300)), klStderr, val, set.predictions());
     }
 }

@@ -95,15 +95,21 @@ final class MeasurementLog {
         }
     }
 
-    /** Every row of every measured model, in the order measured. */
+    /** Every row of every measured model, in id order. */
     synchronized List<ResultRow> rows() {
         return rows(id -> true);
     }
 
-    /** The rows of the models whose id passes {@code keep}, in the order measured. */
+    /**
+     * The rows of the models whose id passes {@code keep}, in id order ("step-0000010" before
+     * "step-0000010|embedded-…" before "step-0000020"), each model's rows as measured (the main
+     * probe size first): the order does not depend on the order of measurement, so an
+     * interrupted and resumed reproduction, or {@code flatlm report}, lists the same rows in the
+     * same order as an uninterrupted one.
+     */
     synchronized List<ResultRow> rows(java.util.function.Predicate<String> keep) {
         List<ResultRow> out = new ArrayList<>();
-        for (var e : rows.entrySet()) if (keep.test(e.getKey())) out.addAll(e.getValue());
+        for (var e : new java.util.TreeMap<>(rows).entrySet()) if (keep.test(e.getKey())) out.addAll(e.getValue());
         return out;
     }
 }

@@ -74,13 +74,31 @@ public record Provenance(int format, JsonNode settings, Map<String, String> inpu
         return new Provenance(format, s, inputs);
     }
 
-    /** The reuse key. */
+    /** The reuse key, of the canonical JSON (object fields sorted at every level: map order never matters). */
     String key() {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("format", format);
         n.set("settings", settings);
         n.set("inputs", Configs.toTree(new TreeMap<>(inputs)));
-        return RunSpec.hash(Configs.toJsonLine(n));
+        return RunSpec.hash(Configs.toJsonLine(canonical(n)));
+    }
+
+    /** A copy of {@code n} with the fields of every object in sorted order. */
+    static JsonNode canonical(JsonNode n) {
+        if (n.isObject()) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            java.util.List<String> names = new java.util.ArrayList<>();
+            n.fieldNames().forEachRemaining(names::add);
+            java.util.Collections.sort(names);
+            for (String k : names) o.set(k, canonical(n.get(k)));
+            return o;
+        }
+        if (n.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode a = JsonNodeFactory.instance.arrayNode();
+            n.forEach(x -> a.add(canonical(x)));
+            return a;
+        }
+        return n;
     }
 
     /** What is written beside a result: the key, format, input hashes and the build's commit. */

@@ -121,7 +121,8 @@ public final class Reproduction {
                 if (plan.convergence.sgd != null)
                     add(RunSpec.of("convergence", "sgd", seed, adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
                 if (plan.algorithms != null) {
-                    for (Map.Entry<String, ObjectNode> e : plan.algorithms.runs.entrySet())
+                    // in label order: plan.yaml (sorted maps) plans the same runs in the same order as the preset
+                    for (Map.Entry<String, ObjectNode> e : new java.util.TreeMap<>(plan.algorithms.runs).entrySet())
                         add(RunSpec.of("algorithms", e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
                             e.getValue()));
                 }
@@ -323,7 +324,7 @@ public final class Reproduction {
 
     /** What identifies a derived row beyond the model: the settings that made it (e.g. the embedding's architecture). */
     private static String settingsHash(Object settings) {
-        return RunSpec.hash(Configs.toJsonLine(settings));
+        return Provenance.of(settings, null).key();
     }
 
     /**

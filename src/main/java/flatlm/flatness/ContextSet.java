@@ -46,6 +46,25 @@ public final class ContextSet implements ContextSource {
         return new ContextSet(contexts, w);
     }
 
+    /**
+     * Every (sentence, position) of a held-out set with its exact conditional, weighted as the
+     * single-mask pre-training loss weighs them ({@link flatlm.eval.SingleMaskLoss}): the finite
+     * version of {@link ContextSource#of}, whose loss is {@link flatlm.eval.ExactLoss}'s CE.
+     */
+    public static ContextSet singleMask(flatlm.eval.ExactLoss.HeldOut set) {
+        List<MaskedContext> contexts = new java.util.ArrayList<>();
+        List<Double> w = new java.util.ArrayList<>();
+        int n = set.sentences().size();
+        for (int s = 0; s < n; s++) {
+            int[] words = set.sentences().get(s).words();
+            for (int i = 0; i < words.length; i++) {
+                contexts.add(new MaskedContext(words, i, set.conditionals().get(s)[i]));
+                w.add(flatlm.eval.SingleMaskLoss.weight(words.length, n));
+            }
+        }
+        return new ContextSet(contexts, w.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     /** Weights normalised to sum 1. */
     public static ContextSet weighted(List<MaskedContext> contexts, double[] weights) {
         return new ContextSet(contexts, weights);

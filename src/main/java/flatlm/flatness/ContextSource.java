@@ -9,7 +9,8 @@ import java.util.random.RandomGenerator;
 /**
  * The distribution of the pre-training loss whose Hessian is measured: i.i.d. masked contexts.
  * {@link #of(Language)} is the paper's single-mask MLM loss (a sentence from the language, one
- * position uniform); a {@link ContextSet} is a finite (weighted) set, for exact checks.
+ * position uniform: the weights of {@link flatlm.eval.SingleMaskLoss}, the same loss as the exact
+ * loss of saturation); a {@link ContextSet} is a finite (weighted) set, for exact checks.
  */
 public interface ContextSource {
     /**

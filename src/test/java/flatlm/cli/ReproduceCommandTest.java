@@ -1,5 +1,6 @@
 package flatlm.cli;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,12 +27,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * preset's plan.
  */
 class ReproduceCommandTest {
+    @TempDir
+    static Path shared;
+    /** An uninterrupted tiny reproduction (2 workers): its output and its results.csv bytes. */
+    static CliRunner first;
+    static byte[] uninterruptedCsv;
+
+    @BeforeAll
+    static void uninterrupted() throws IOException {
+        first = CliRunner.run("reproduce", "--preset", "tiny", "--out", shared.resolve("r").toString(), "--jobs", "2", "--quiet");
+        assertEquals(0, first.exitCode(), first.err());
+        uninterruptedCsv = Files.readAllBytes(shared.resolve("r/results.csv"));
+    }
 
     @Test
-    void tinyPresetWritesTheReportAndReusesEverythingOnARerun(@TempDir Path dir) throws IOException {
-        Path out = dir.resolve("r");
-        CliRunner first = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "2", "--quiet");
-        assertEquals(0, first.exitCode(), first.err());
+    void tinyPresetWritesTheReportAndReusesEverythingOnARerun() throws IOException {
+        Path out = shared.resolve("r");
         assertTrue(first.out().contains("16 runs trained, 0 reused"), first.out());
         for (String f : List.of("report.md", "report.html", "results.csv", "plan.yaml", "dyck/dyck.md"))
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
@@ -74,22 +86,62 @@ class ReproduceCommandTest {
         assertEquals(csv, Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8));
 
         Files.delete(out.resolve("report.md"));
+        Files.delete(out.resolve("results.csv"));
         CliRunner report = CliRunner.run("report", out.toString());
         assertEquals(0, report.exitCode(), report.err());
         assertTrue(Files.isRegularFile(out.resolve("report.md")));
         assertEquals(before, modelFiles(out));
+        assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")), "flatlm report rebuilds the same bytes");
     }
 
-    @Test
-    void aKilledReproductionRedoesNoFinishedRun(@TempDir Path dir) throws Exception {
-        Path out = dir.resolve("r");
+    /** Starts {@code reproduce --preset tiny} in a child JVM (1 worker), output to child.out. */
+    private static Process child(Path dir, Path out) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
             "reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "1", "--quiet");
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve("child.out").toFile());
-        Process p = pb.start();
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("child.out").toFile()));
+        return pb.start();
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
+
+    @Test
+    void killedAtSeveralMomentsAndRerunGivesTheSameResultsCsvBytes(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("r");
+        Path log = out.resolve("reproduce.log");
+        // kill -9 while training (after 2 runs finished), while measuring (3 more models measured), while pruning or Dyck
+        List<java.util.function.BiPredicate<String, String>> moments = List.of(
+            (all, now) -> count(now, "finished ") >= 2,
+            (all, now) -> count(now, "measured ") >= 3,
+            (all, now) -> now.contains("measured pruning") || now.contains("dyck: n"));
+        int killed = 0;
+        for (var moment : moments) {
+            int start = Files.isRegularFile(log) ? Files.readString(log).length() : 0;
+            Process p = child(dir, out);
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                String all = Files.isRegularFile(log) ? Files.readString(log) : "";
+                if (all.length() > start && moment.test(all, all.substring(start))) break;
+                Thread.sleep(10);
+            }
+            if (p.isAlive()) killed++;
+            p.destroyForcibly().waitFor();
+        }
+        assertTrue(killed >= 2, "killed " + killed + " times: " + Files.readString(dir.resolve("child.out")));
+        CliRunner last = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "2", "--quiet");
+        assertEquals(0, last.exitCode(), last.err());
+        assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")),
+            "results.csv after " + killed + " kills differs from the uninterrupted run's");
+    }
+
+    @Test
+    void aKilledReproductionRedoesNoFinishedRun(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("r");
+        Process p = child(dir, out);
         Path log = out.resolve("reproduce.log");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         // kill once two runs are finished and the third is under way

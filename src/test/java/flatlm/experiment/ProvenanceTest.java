@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -73,6 +74,14 @@ class ProvenanceTest {
         // what changes no number changes no key: the report recomputes saturation; names and text
         assertEquals(Set.of(), changedBy(out, p -> p.saturationKl = 0.02));
         assertEquals(Set.of(), changedBy(out, p -> p.description = "another description"));
+    }
+
+    @Test
+    void thePlanAsWrittenToPlanYamlHasTheSameKeysAndRunOrder(@TempDir Path out) throws Exception {
+        Path yaml = out.resolve("plan.yaml");
+        Files.writeString(yaml, flatlm.util.Configs.toYaml(tiny()));
+        Reproduction a = new Reproduction(tiny(), out, true), b = new Reproduction(Reproduction.load(yaml.toString()), out, true);
+        assertEquals(List.copyOf(a.keys().entrySet()), List.copyOf(b.keys().entrySet()), "flatlm report re-plans from plan.yaml");
     }
 
     @Test

@@ -120,6 +120,29 @@ public class TrainerTest {
     }
 
     @Test
+    void twoIdenticalRunsWriteTheSameBytesApartFromTimings(@TempDir Path tmp) throws Exception {
+        Trainer.start(tiny(20), tmp.resolve("a")).run(0, null);
+        Trainer.start(tiny(20), tmp.resolve("b")).run(0, null);
+        List<Path> files;
+        try (var s = Files.walk(tmp.resolve("a"))) {
+            files = s.filter(Files::isRegularFile).map(tmp.resolve("a")::relativize).sorted().toList();
+        }
+        try (var s = Files.walk(tmp.resolve("b"))) {
+            assertEquals(files, s.filter(Files::isRegularFile).map(tmp.resolve("b")::relativize).sorted().toList());
+        }
+        assertTrue(files.size() >= 10, files.toString()); // config, metrics, 2 checkpoints x 4 files
+        for (Path f : files) {
+            byte[] a = Files.readAllBytes(tmp.resolve("a").resolve(f)), b = Files.readAllBytes(tmp.resolve("b").resolve(f));
+            if (f.toString().equals(Trainer.METRICS)) { // tokens_per_second is a timing
+                String strip = "\"tokens_per_second\":[^,}]*,?";
+                assertEquals(new String(a).replaceAll(strip, ""), new String(b).replaceAll(strip, ""));
+            } else {
+                assertArrayEquals(a, b, f.toString());
+            }
+        }
+    }
+
+    @Test
     void resumingARunInterruptedBeforeItsFirstCheckpointLogsStepZeroOnce(@TempDir Path tmp) throws Exception {
         Trainer.start(tiny(20), tmp.resolve("full")).run(0, null);
         Path run = tmp.resolve("run");
