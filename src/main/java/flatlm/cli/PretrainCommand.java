@@ -137,7 +137,6 @@ public final class PretrainCommand implements Callable<Integer> {
 
     static Map<String, String> parseFlags(List<String> args) {
         Map<String, String> kv = new LinkedHashMap<>();
-        Map<String, String> canonical = new java.util.HashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             if (!a.startsWith("--") || a.length() == 2) throw new BadInputException("unexpected argument '" + a + "'");
@@ -150,12 +149,6 @@ public final class PretrainCommand implements Callable<Integer> {
             } else {
                 if (i + 1 >= args.size()) throw new BadInputException("flag --" + key + " needs a value");
                 value = args.get(++i);
-            }
-            String flag = "--" + key;
-            String before = canonical.put(Configs.key(key), flag);
-            if (before != null) {
-                throw new BadInputException(before.equals(flag) ? "flag " + flag + " given twice"
-                    : "flags " + before + " and " + flag + " set the same key");
             }
             kv.put(key, value);
         }

@@ -214,11 +214,6 @@ public final class Configs {
         }
     }
 
-    /** The canonical form of a dotted key: {@code optimizer.warm-up} and {@code optimizer.warmUp} are one key. */
-    public static String key(String dotted) {
-        return java.util.Arrays.stream(dotted.split("\\.")).map(Configs::camel).collect(Collectors.joining("."));
-    }
-
     static String camel(String key) {
         StringBuilder sb = new StringBuilder();
         boolean up = false;

@@ -121,9 +121,6 @@ class InputErrorsTest {
         Files.writeString(yaml, "steps: 20\noptimizer:\n  lr: 0.01\n  lr: 0.02\n");
         assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", out.toString(), "--config", yaml.toString()}, TINY)),
             yaml + ":4:", "'lr'");
-        assertOneLineError(CliRunner.run("pretrain", "--print-config", "--steps", "10", "--steps", "20"), "--steps", "twice");
-        assertOneLineError(CliRunner.run("pretrain", "--print-config", "--batch-size", "8", "--batchSize", "9"),
-            "--batch-size", "--batchSize");
         assertFalse(Files.exists(out));
     }
 
