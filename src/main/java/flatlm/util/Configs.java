@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.util.AccessPattern;
 import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
 import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
@@ -19,6 +18,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.util.AccessPattern;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 
@@ -101,7 +101,8 @@ public final class Configs {
             throw new BadInputException(source + ": unknown key '" + path(e) + "' (known here: " + known + ")");
         } catch (InvalidFormatException e) {
             if (e.getValue() instanceof Number) {
-                throw new BadInputException(source + ": key '" + path(e) + "' must be a whole number, got " + e.getValue());
+                throw new BadInputException(source + ": key '" + path(e) + "' must be a whole number (" + e.getTargetType().getSimpleName()
+                    + "), got " + e.getValue());
             }
             throw new BadInputException(source + ": key '" + path(e) + "' has a value of the wrong type: '"
                 + e.getValue() + "' (expected " + e.getTargetType().getSimpleName() + ")");

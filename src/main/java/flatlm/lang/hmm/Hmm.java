@@ -529,7 +529,7 @@ public final class Hmm implements Language {
     @Override
     public String taskNames() {
         int last = config.length() - 1;
-        return last == 0 ? "hmm:0" : "hmm:0 … hmm:" + last + " (the hidden state at a 0-based position)";
+        return last == 0 ? "hmm:0" : "hmm:0 … hmm:" + last;
     }
 
     /** Accepts "hmm:k" for any 0-based position k &lt; length, beyond those listed by {@link #tasks()}. */
