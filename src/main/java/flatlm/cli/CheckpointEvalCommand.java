@@ -14,6 +14,7 @@ import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Io;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Mixin;
@@ -201,7 +202,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
     static void writeJson(Path out, Map<String, Object> json) throws IOException {
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
-        Files.writeString(out, Configs.toJson(json) + "\n");
+        Io.writeString(out, Configs.toJson(json) + "\n");
     }
 
     private static String specJson(Path resolved) {

@@ -4,9 +4,11 @@ import flatlm.dyck.DyckExperiment;
 import flatlm.dyck.DyckInputs;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Io;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,11 +90,17 @@ public final class DyckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Io.requireDirectoryOrAbsent(out, "--out");
         DyckExperiment.Options o = new DyckExperiment.Options(n, DyckInputs.Support.parse(support),
             widths(widths, D.widths()), ints(samples, D.samples()), probeSeeds, seed, sgdWidth, initScale, lr, batch,
             sgdSteps, evalEvery, labelNoise, noiseFreeTail, ints(sgdProbeSamples, D.sgdProbeSamples()),
             denseCheckMaxParams, !noPlots);
-        DyckExperiment.Result r = DyckExperiment.run(o, out);
+        DyckExperiment.Result r;
+        try {
+            r = DyckExperiment.run(o, out);
+        } catch (IOException e) {
+            throw Io.naming(out, e); // e.g. a full disk: at least the directory being written
+        }
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("out", out.toString());

@@ -10,14 +10,13 @@ import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Io;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -191,18 +190,17 @@ public final class FlatnessCommand implements Callable<Integer> {
     static void writeCsv(Path file, List<Map<String, Object>> rows) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
-        try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(file, StandardCharsets.UTF_8))) {
-            w.println(String.join(",", CSV_COLUMNS));
-            for (Map<String, Object> r : rows) {
-                List<String> cells = new ArrayList<>();
-                for (String col : CSV_COLUMNS) {
-                    Object v = r.get(col);
-                    String s = v == null ? "" : v.toString();
-                    if (s.contains(",") || s.contains("\"")) s = "\"" + s.replace("\"", "\"\"") + "\"";
-                    cells.add(s);
-                }
-                w.println(String.join(",", cells));
+        StringBuilder w = new StringBuilder(String.join(",", CSV_COLUMNS)).append('\n');
+        for (Map<String, Object> r : rows) {
+            List<String> cells = new ArrayList<>();
+            for (String col : CSV_COLUMNS) {
+                Object v = r.get(col);
+                String s = v == null ? "" : v.toString();
+                if (s.contains(",") || s.contains("\"")) s = "\"" + s.replace("\"", "\"\"") + "\"";
+                cells.add(s);
             }
+            w.append(String.join(",", cells)).append('\n');
         }
+        Io.writeString(file, w.toString()); // a PrintWriter would drop a write error (a full disk) without a word
     }
 }

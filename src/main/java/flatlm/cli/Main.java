@@ -1,14 +1,12 @@
 package flatlm.cli;
 
 import flatlm.util.BadInputException;
+import flatlm.util.Io;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 
 /** The {@code flatlm} command line. */
 @Command(name = "flatlm", mixinStandardHelpOptions = true, version = "flatlm 0.1.0",
@@ -43,14 +41,8 @@ public final class Main {
         int code = EXIT_BAD_INPUT;
         if (t instanceof BadInputException) {
             message = t.getMessage();
-        } else if (t instanceof NoSuchFileException nf) {
-            message = "no such file: " + nf.getFile();
-        } else if (t instanceof AccessDeniedException ad) {
-            message = "permission denied: " + ad.getFile();
-        } else if (t instanceof FileSystemException fs) {
-            message = fs.getFile() + ": " + fs.getReason();
         } else if (t instanceof IOException io) {
-            message = "I/O error: " + io.getMessage();
+            message = Io.describe(io);
         } else {
             message = "internal error: " + t;
             code = 1;

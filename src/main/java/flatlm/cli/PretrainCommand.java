@@ -5,6 +5,8 @@ import flatlm.train.TrainConfig;
 import flatlm.train.Trainer;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Io;
+import flatlm.util.Warnings;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,6 +53,7 @@ public final class PretrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (stopAt < 0) throw new BadInputException("--stop-at must be a step >= 1 (or 0: the whole run), got " + stopAt);
         Trainer trainer;
         TrainConfig cfg;
         Path runDir;
@@ -58,9 +61,17 @@ public final class PretrainCommand implements Callable<Integer> {
             if (config != null || !overrides.isEmpty()) {
                 throw new BadInputException("--resume continues the run with its stored config; drop --config and key flags");
             }
+            if (out != null) {
+                throw new BadInputException("--resume " + resume + " continues that run in place; drop --out " + out
+                    + " (a new run from its weights: --out " + out + " --init-from " + resume + ")");
+            }
+            if (printConfig) throw new BadInputException("--print-config shows a new run's config; a run's own is " + resume.resolve("config.yaml"));
             runDir = resume;
             trainer = Trainer.resume(resume);
             cfg = trainer.config();
+            if (stopAt > 0 && stopAt <= trainer.step()) {
+                throw new BadInputException("--stop-at " + stopAt + ": " + resume + " is already at step " + trainer.step());
+            }
         } else {
             cfg = resolveConfig(config, overrides);
             if (printConfig) {
@@ -68,9 +79,11 @@ public final class PretrainCommand implements Callable<Integer> {
                 return 0;
             }
             if (out == null) throw new BadInputException("--out RUN_DIR is required (or --resume RUN_DIR)");
+            Io.requireDirectoryOrAbsent(out, "--out");
             runDir = out;
             trainer = Trainer.start(cfg, out);
         }
+        if (stopAt > cfg.steps) Warnings.warn("--stop-at " + stopAt + " is past the run's " + cfg.steps + " steps: training to step " + cfg.steps);
         System.err.printf("flatlm: %s, %d parameters, %s, batch %d, %d steps -> %s%n",
             trainer.model().kind() + " " + trainer.model().configJson(), trainer.model().numParameters(), cfg.optimizer.name, cfg.batchSize,
             cfg.steps, runDir);
@@ -82,6 +95,8 @@ public final class PretrainCommand implements Callable<Integer> {
                 bar.setExtraMessage(String.format(" loss %.4f KL %.4f %.1fk tok/s", st.trainLoss(), st.kl(),
                     st.tokensPerSecond() / 1000));
             });
+        } catch (java.io.IOException e) {
+            throw Io.naming(runDir, e); // e.g. a full disk: at least the run directory being written
         }
         if (outcome.divergedAt() > 0) {
             System.err.println("flatlm: error: the loss became NaN/inf at step " + outcome.divergedAt()

@@ -4,9 +4,11 @@ import flatlm.experiment.ExperimentPlan;
 import flatlm.experiment.ReportFiles;
 import flatlm.experiment.Reproduction;
 import flatlm.util.BadInputException;
+import flatlm.util.Io;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -45,13 +47,20 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (jobs < 1) throw new BadInputException("--jobs must be at least 1, got " + jobs);
         ExperimentPlan plan = Reproduction.load(preset);
         Path dir = out != null ? out : Path.of("runs", "reproduce-" + plan.name);
+        Io.requireDirectoryOrAbsent(dir, "--out");
         Reproduction r = new Reproduction(plan, dir, quiet);
         if (planOnly) {
             System.out.print(r.describe());
             return 0;
         }
-        Reproduction.Summary s = r.run(jobs);
-        Path report = ReportFiles.write(r, s.minutes());
+        Reproduction.Summary s;
+        Path report;
+        try {
+            s = r.run(jobs);
+            report = ReportFiles.write(r, s.minutes());
+        } catch (IOException e) {
+            throw Io.naming(dir, e); // e.g. a full disk: at least the directory being written
+        }
         System.out.printf("reproduction '%s': %d runs trained, %d reused, %d models measured in %.1f min%n", plan.name,
             s.trained(), s.reused(), s.rows().size(), s.minutes());
         System.out.println("report: " + report);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
 import flatlm.util.BadInputException;
+import flatlm.util.Io;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -167,8 +168,8 @@ public final class CheckpointSweep {
         String name = jsonFile.getFileName().toString();
         String stem = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
         Path csvFile = jsonFile.resolveSibling(stem + ".csv");
-        Files.writeString(jsonFile, flatlm.util.Configs.toJson(toJson(runDir, rows)) + "\n", StandardCharsets.UTF_8);
-        Files.writeString(csvFile, csv(rows), StandardCharsets.UTF_8);
+        Io.writeString(jsonFile, flatlm.util.Configs.toJson(toJson(runDir, rows)) + "\n");
+        Io.writeString(csvFile, csv(rows));
         return csvFile;
     }
 

@@ -6,7 +6,6 @@ import flatlm.lang.Sentence;
 import flatlm.model.MlmModel;
 import flatlm.util.BadInputException;
 
-import java.util.List;
 import java.util.SplittableRandom;
 
 /** One-line checks that a task, a language and a model belong together. */
@@ -20,9 +19,8 @@ public final class LanguageCheck {
         try {
             return language.task(name);
         } catch (IllegalArgumentException e) {
-            List<String> known = language.tasks().stream().map(DownstreamTask::name).toList();
             throw new BadInputException("task '" + name + "' does not exist for " + languageWhat + " (a " + language.kind()
-                + " language; its tasks: " + String.join(", ", known) + ")");
+                + " language; its tasks: " + language.taskNames() + ")");
         }
     }
 

@@ -77,7 +77,8 @@ final class Jobs {
                     done.add(j.id());
                 } catch (ExecutionException e) {
                     Throwable c = e.getCause();
-                    failures.put(j.id(), c.getMessage() == null ? c.toString() : c.getMessage());
+                    failures.put(j.id(), c instanceof java.io.IOException io ? flatlm.util.Io.describe(io)
+                        : c.getMessage() == null ? c.toString() : c.getMessage());
                     boolean expected = c instanceof flatlm.util.BadInputException || c instanceof RunFailed;
                     if (!expected && System.getenv("FLATLM_DEBUG") != null) c.printStackTrace();
                 }

@@ -40,10 +40,17 @@ public interface Language {
     /** Downstream tasks defined on this language (names like "hmm:6", "pcfg:A", "dyck"). */
     List<DownstreamTask> tasks();
 
+    /**
+     * Every valid task name, for a user: the names of {@link #tasks()}, or a range where tasks
+     * are numbered ({@code hmm:0 … hmm:7}).
+     */
+    default String taskNames() {
+        return String.join(", ", tasks().stream().map(DownstreamTask::name).toList());
+    }
+
     default DownstreamTask task(String name) {
         for (DownstreamTask t : tasks()) if (t.name().equals(name)) return t;
-        throw new IllegalArgumentException("unknown task '" + name + "' for " + kind()
-            + " (known: " + tasks().stream().map(DownstreamTask::name).toList() + ")");
+        throw new IllegalArgumentException("unknown task '" + name + "' for " + kind() + " (known: " + taskNames() + ")");
     }
 
     /** Writes the language's definition (rules, matrices) into {@code dir}, so it can be reloaded. */

@@ -331,13 +331,33 @@ public final class SafeTensors {
 
     /**
      * Loads the parameters of {@code model} from {@code file}: the names, shapes and dtypes must
-     * match the model exactly, else {@link BadInputException} (nothing is modified then).
+     * match the model exactly and every value must be finite, else {@link BadInputException}
+     * (nothing is modified then).
      */
     public static void load(Path file, MlmModel model) {
         Header h = readHeader(file);
         checkAgainst(file, h, model.namedParameters(), model.dtype());
         LinkedHashMap<String, Tensor> values = read(file);
+        requireFinite(file, values);
         model.copyParametersFrom(values);
+    }
+
+    /**
+     * Fails naming the first tensor that holds a NaN or an infinity: a model with such a weight
+     * computes NaN losses, accuracies and traces, never an error of its own.
+     */
+    public static void requireFinite(Path file, Map<String, Tensor> tensors) {
+        try (PointerScope scope = new PointerScope()) {
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                Tensor t = e.getValue();
+                long bad = t.numel() - torch.isfinite(t).count_nonzero().item_long();
+                if (bad == 0) continue;
+                long nan = torch.isnan(t).count_nonzero().item_long();
+                String what = nan == bad ? "NaN" : nan == 0 ? "infinite" : "NaN or infinite";
+                throw new BadInputException("checkpoint " + file + ": tensor " + e.getKey() + " has " + what + " values ("
+                    + bad + " of " + t.numel() + "): a diverged or corrupt model");
+            }
+        }
     }
 
     /** Validates a header against expected parameters (names, shapes, dtype); one-line errors. */

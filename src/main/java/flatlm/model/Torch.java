@@ -1,5 +1,7 @@
 package flatlm.model;
 
+import flatlm.util.BadInputException;
+import flatlm.util.Parallel;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Device;
@@ -28,7 +30,8 @@ public final class Torch {
      * on a busy 2-core machine a "1-thread" training step became 10× slower.
      */
     public static void setThreads(int threads) {
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads < 1) throw new BadInputException("--threads must be at least 1, got " + threads);
+        Parallel.checkThreads(threads);
         torch.set_num_threads(threads);
         org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads(threads);
     }

@@ -14,6 +14,7 @@ import flatlm.model.Torch;
 import flatlm.util.BadInputException;
 import flatlm.util.Warnings;
 import flatlm.util.Configs;
+import flatlm.util.Io;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -297,6 +298,8 @@ public final class Trainer {
             StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             w.write(JSON.writeValueAsString(line));
             w.write('\n');
+        } catch (IOException e) {
+            throw Io.naming(runDir.resolve(METRICS), e);
         }
     }
 
@@ -324,7 +327,7 @@ public final class Trainer {
         }
         if (!Files.isWritable(runDir)) throw new BadInputException("run directory " + runDir + " is not writable");
         Path tmp = runDir.resolve("." + name + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        Io.writeString(tmp, text);
         Files.move(tmp, runDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }

@@ -1,16 +1,24 @@
 package flatlm.util;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.util.AccessPattern;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 
@@ -19,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 
 /**
@@ -26,11 +35,17 @@ import java.util.stream.Collectors;
  * name the file and the key: unknown keys, wrong types, malformed syntax. Values can be
  * overridden by dotted keys ({@code optimizer.lr=3e-3}), which is how every config key is
  * also a command-line flag.
+ *
+ * <p>Nothing is silently changed: a duplicate key is an error, and an integer key takes a
+ * whole number only ({@code steps: 1e5} is 100000, {@code steps: 20.5} an error, never 20).
  */
 public final class Configs {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
         .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
+        .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION))
+        .registerModule(wholeNumbers())
+        .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
         .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
         .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
         .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
@@ -44,6 +59,7 @@ public final class Configs {
 
     /** Reads a YAML or JSON file (JSON is YAML) into a tree; empty file = empty object. */
     public static ObjectNode readTree(Path file) throws IOException {
+        if (Files.isDirectory(file)) throw new BadInputException(file + " is a directory, not a config file");
         if (!Files.isRegularFile(file)) throw new BadInputException(file + ": no such config file");
         JsonNode node;
         try {
@@ -84,6 +100,10 @@ public final class Configs {
                 .map(Object::toString).sorted().collect(Collectors.joining(", "));
             throw new BadInputException(source + ": unknown key '" + path(e) + "' (known here: " + known + ")");
         } catch (InvalidFormatException e) {
+            if (e.getValue() instanceof Number) {
+                throw new BadInputException(source + ": key '" + path(e) + "' must be a whole number (" + e.getTargetType().getSimpleName()
+                    + "), got " + e.getValue());
+            }
             throw new BadInputException(source + ": key '" + path(e) + "' has a value of the wrong type: '"
                 + e.getValue() + "' (expected " + e.getTargetType().getSimpleName() + ")");
         } catch (MismatchedInputException e) {
@@ -144,6 +164,54 @@ public final class Configs {
             return n == null || n.isMissingNode() ? TextNode.valueOf(text) : n;
         } catch (JsonProcessingException e) {
             return TextNode.valueOf(text);
+        }
+    }
+
+    /**
+     * int and long keys that accept a float only when it is a whole number ({@code 1e5},
+     * {@code 20.0}); Jackson's default would truncate {@code 20.5} to 20 without a word.
+     */
+    private static SimpleModule wholeNumbers() {
+        SimpleModule m = new SimpleModule("whole-numbers");
+        m.addDeserializer(Integer.TYPE, new Whole<>(Integer.TYPE, 0x1p31, v -> (int) v));
+        m.addDeserializer(Integer.class, new Whole<>(Integer.class, 0x1p31, v -> (int) v));
+        m.addDeserializer(Long.TYPE, new Whole<>(Long.TYPE, 0x1p63, v -> v));
+        m.addDeserializer(Long.class, new Whole<>(Long.class, 0x1p63, v -> v));
+        return m;
+    }
+
+    /** Jackson's own deserializer of an integer type, except that a float token must be a whole number in [-bound, bound). */
+    private static final class Whole<T> extends StdDeserializer<T> {
+        private final JsonDeserializer<T> standard;
+        private final double bound;
+        private final LongFunction<T> box;
+
+        @SuppressWarnings("unchecked")
+        Whole(Class<T> type, double bound, LongFunction<T> box) {
+            super(type);
+            this.standard = (JsonDeserializer<T>) NumberDeserializers.find(type, type.getName());
+            this.bound = bound;
+            this.box = box;
+        }
+
+        @Override
+        public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (!p.hasToken(JsonToken.VALUE_NUMBER_FLOAT)) return standard.deserialize(p, ctxt);
+            double d = p.getDoubleValue();
+            if (d != Math.rint(d) || d < -bound || d >= bound) {
+                throw InvalidFormatException.from(p, "not a whole number in range", p.getNumberValue(), handledType());
+            }
+            return box.apply((long) d);
+        }
+
+        @Override
+        public T getNullValue(DeserializationContext ctxt) throws JsonMappingException {
+            return standard.getNullValue(ctxt); // a primitive still refuses null
+        }
+
+        @Override
+        public AccessPattern getNullAccessPattern() {
+            return standard.getNullAccessPattern();
         }
     }
 

@@ -66,7 +66,7 @@ class PretrainCommandsTest {
         Path blocker = tmp.resolve("file");
         Files.writeString(blocker, "x");
         assertOneLineError(CliRunner.run(args("pretrain", "--out", blocker.resolve("run").toString(), "--steps", "2")), 2,
-            "run directory");
+            blocker + " is a file, not a directory");
         assertOneLineError(CliRunner.run("eval-loss", "--checkpoint", tmp.resolve("nothing").toString()), 2, "nothing");
 
         Path run = tmp.resolve("run");

@@ -1,5 +1,6 @@
 package flatlm.util;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.train.TrainConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,5 +51,52 @@ class ConfigsTest {
         Files.writeString(f, "steps: [1\n");
         e = assertThrows(BadInputException.class, () -> Configs.readTree(f));
         assertTrue(e.getMessage().startsWith(f + ":"), e.getMessage());
+    }
+
+    @Test
+    void aFractionForAnIntegerKeyIsAnErrorNotRounded(@TempDir Path tmp) throws Exception {
+        Path yaml = tmp.resolve("c.yaml");
+        Files.writeString(yaml, "steps: 20.5\n");
+        BadInputException e = assertThrows(BadInputException.class,
+            () -> Configs.bind(Configs.readTree(yaml), TrainConfig.class, yaml.toString()));
+        assertTrue(e.getMessage().contains("'steps'") && e.getMessage().contains("20.5"), e.getMessage());
+        Path json = tmp.resolve("c.json");
+        Files.writeString(json, "{\"optimizer\": {\"lr\": 0.1}, \"batchSize\": 3.9}");
+        e = assertThrows(BadInputException.class, () -> Configs.bind(Configs.readTree(json), TrainConfig.class, json.toString()));
+        assertTrue(e.getMessage().contains("'batchSize'") && e.getMessage().contains("3.9"), e.getMessage());
+        ObjectNode flags = (ObjectNode) Configs.toTree(new TrainConfig());
+        Configs.override(flags, Map.of("seed", "7.25"));
+        e = assertThrows(BadInputException.class, () -> Configs.bind(flags, TrainConfig.class, "flags"));
+        assertTrue(e.getMessage().contains("'seed'"), e.getMessage());
+        Configs.override(flags, Map.of("seed", "1e40"));
+        assertThrows(BadInputException.class, () -> Configs.bind(flags, TrainConfig.class, "flags"), "beyond a long");
+    }
+
+    @Test
+    void wholeNumbersWrittenAsFloatsStillBind(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("c.yaml");
+        Files.writeString(f, "steps: 1e5\nbatchSize: 32.0\nseed: 3.0\noptimizer:\n  lr: 1\n");
+        TrainConfig c = Configs.bind(Configs.readTree(f), TrainConfig.class, f.toString());
+        assertEquals(100000, c.steps);
+        assertEquals(32, c.batchSize);
+        assertEquals(3, c.seed);
+        assertEquals(1.0, c.optimizer.lr);
+    }
+
+    @Test
+    void aDuplicateKeyIsAnErrorNamingFileLineAndKey(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("c.yaml");
+        Files.writeString(f, "steps: 10\noptimizer:\n  lr: 0.1\n  lr: 0.2\n");
+        BadInputException e = assertThrows(BadInputException.class, () -> Configs.readTree(f));
+        assertTrue(e.getMessage().startsWith(f + ":4:") && e.getMessage().contains("'lr'"), e.getMessage());
+        Files.writeString(f, "steps: 10\nsteps: 20\n");
+        e = assertThrows(BadInputException.class, () -> Configs.readTree(f));
+        assertTrue(e.getMessage().contains("'steps'"), e.getMessage());
+    }
+
+    @Test
+    void aDirectoryIsNotAConfigFile(@TempDir Path tmp) {
+        BadInputException e = assertThrows(BadInputException.class, () -> Configs.readTree(tmp));
+        assertTrue(e.getMessage().contains(tmp + " is a directory"), e.getMessage());
     }
 }

@@ -525,6 +525,13 @@ public final class Hmm implements Language {
         return new HmmTask(this, k);
     }
 
+    /** Any 0-based position of the sentence: {@code hmm:0 … hmm:(length − 1)}. */
+    @Override
+    public String taskNames() {
+        int last = config.length() - 1;
+        return last == 0 ? "hmm:0" : "hmm:0 … hmm:" + last;
+    }
+
     /** Accepts "hmm:k" for any 0-based position k &lt; length, beyond those listed by {@link #tasks()}. */
     @Override
     public DownstreamTask task(String name) {

@@ -1,6 +1,7 @@
 package flatlm.lang.pcfg;
 
 import flatlm.util.BadInputException;
+import flatlm.util.Io;
 
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -24,12 +25,15 @@ final class RuleFileParser {
     private RuleFileParser() {}
 
     static List<String> readLines(Path file) throws IOException {
+        if (Files.isDirectory(file)) throw new BadInputException(file + " is a directory, not a PCFG rule file");
         try {
             return Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new BadInputException(file + ": no such file");
         } catch (CharacterCodingException e) {
             throw new BadInputException(file + ": not UTF-8 text");
+        } catch (IOException e) {
+            throw Io.naming(file, e);
         }
     }
 
