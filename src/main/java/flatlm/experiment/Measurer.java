@@ -54,7 +54,9 @@ final class Measurer {
     /** What identifies a measurement: every setting that changes its numbers. */
     static String key(ExperimentPlan plan) {
         Map<String, Object> k = new LinkedHashMap<>();
-        k.put("measure", plan.measure);
+        com.fasterxml.jackson.databind.node.ObjectNode measure = (com.fasterxml.jackson.databind.node.ObjectNode) Configs.toTree(plan.measure);
+        measure.remove("probeLayers"); // measured apart (LayerProbes), so turning it on re-measures nothing else
+        k.put("measure", measure);
         k.put("language", plan.language);
         k.put("saturationKl", plan.saturationKl);
         return RunSpec.hash(Configs.toJsonLine(k));
@@ -86,11 +88,12 @@ final class Measurer {
             DownstreamTask task = language.task(name);
             List<DownstreamSplit> sp = splits.computeIfAbsent(name, k -> Probe.splits(task, probeSetup()));
             FeatureExtractor features;
-            if (model == null) {
+            flatlm.eval.Representation rep = plan.measure.representation(name);
+            if (model == null) { // the lookup table has no layers; its masked read is [p*(.|x_-k) ; onehot x_k]
                 Probe.requireLookupDefined(language);
-                features = new LookupFeatures(language, 1);
+                features = new LookupFeatures(language, 1, rep.positionOf(task));
             } else {
-                features = new ModelFeatures(model, language.maxLength());
+                features = new ModelFeatures(model, language.maxLength(), rep, rep.positionOf(task));
             }
             Map<Integer, DownstreamResult> curve = Probe.curve(model == null ? "lookup" : "probe", features, language, task, sp,
                 sizes, probeSetup(), LinearProbe.Options.defaults(), null);
