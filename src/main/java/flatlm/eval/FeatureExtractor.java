@@ -13,4 +13,9 @@ public interface FeatureExtractor {
 
     /** What the features are (for reports): "model", "lookup". */
     String kind();
+
+    /** Settings that change the features beyond {@link #kind} (the layer and read of a model), for results; empty by default. */
+    default java.util.Map<String, Object> settings() {
+        return java.util.Map.of();
+    }
 }

@@ -67,8 +67,14 @@ public final class Probe {
     /** The lookup-table baseline: the same probe on the exact conditionals (no model). */
     public static DownstreamResult lookup(Language language, DownstreamTask task, Setup setup,
                                           LinearProbe.Options options, int threads, Runnable tick) {
+        return lookup(language, task, setup, options, threads, -1, tick);
+    }
+
+    /** The lookup table's masked read at word {@code position} ({@link LookupFeatures}; −1 = every position). */
+    public static DownstreamResult lookup(Language language, DownstreamTask task, Setup setup,
+                                          LinearProbe.Options options, int threads, int position, Runnable tick) {
         requireLookupDefined(language);
-        return run("lookup", new LookupFeatures(language, threads), language, task, splits(task, setup), setup, options, tick);
+        return run("lookup", new LookupFeatures(language, threads, position), language, task, splits(task, setup), setup, options, tick);
     }
 
     /** Fails for a language whose task inputs have no exact conditionals (Dyck: i.i.d. brackets). */
@@ -99,6 +105,7 @@ public final class Probe {
     private static Map<String, Object> settings(FeatureExtractor features, Setup setup, LinearProbe.Options options) {
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("features", features.kind());
+        settings.putAll(features.settings());
         settings.put("dimension", features.dimension());
         settings.put("project", setup.project());
         settings.put("solver", options.solver().id());

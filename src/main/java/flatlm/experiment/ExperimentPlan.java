@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.lang.LanguageSpec;
@@ -73,6 +74,26 @@ public final class ExperimentPlan {
         /** Held-out sentences of the exact loss. */
         public int evalSentences = 256;
         public long evalSeed = 12345;
+        /**
+         * The representation the main probe reads, per task ("LAYER/READ", {@link flatlm.eval.Representation#parse}:
+         * final/concat = the paper's, 2/masked, ...); a task not listed reads final/concat. Stated in the report.
+         */
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        public Map<String, String> probeRepresentation = new LinkedHashMap<>();
+        /**
+         * Per-layer probe curves (reads: concat, masked; empty = off): every layer state of the final
+         * checkpoint of every run and of each seed's random initialisation, at the main probe size, into
+         * {@code probe_layers.csv} and a report section. Not part of the main measurements' identity:
+         * turning it on measures only the layers.
+         */
+        @JsonInclude(JsonInclude.Include.NON_EMPTY)
+        public List<String> probeLayers = new ArrayList<>();
+
+        /** The representation of the main probe on {@code task}. */
+        public flatlm.eval.Representation representation(String task) {
+            String r = probeRepresentation.get(task);
+            return r == null ? flatlm.eval.Representation.DEFAULT : flatlm.eval.Representation.parse(r);
+        }
     }
 
     /** Experiment 1: one long AdamW run, then an SGD continuation of its last checkpoint. */
@@ -140,6 +161,24 @@ public final class ExperimentPlan {
         for (int n : measure.probeCurve) if (n < 1)
             throw new BadInputException(source + ": measure.probeCurve sizes must be at least 1, got " + n);
         if (measure.probeSeeds < 1) throw new BadInputException(source + ": measure.probeSeeds must be at least 1");
+        if (measure.probeRepresentation == null) measure.probeRepresentation = new LinkedHashMap<>();
+        for (var e : measure.probeRepresentation.entrySet()) {
+            if (!measure.tasks.contains(e.getKey())) throw new BadInputException(source + ": measure.probeRepresentation names "
+                + e.getKey() + ", which is not in measure.tasks " + measure.tasks);
+            try {
+                flatlm.eval.Representation.parse(e.getValue());
+            } catch (BadInputException x) {
+                throw new BadInputException(source + ": measure.probeRepresentation." + e.getKey() + ": " + x.getMessage());
+            }
+        }
+        if (measure.probeLayers == null) measure.probeLayers = new ArrayList<>();
+        for (String r : measure.probeLayers) {
+            try {
+                flatlm.eval.Representation.Read.parse(r);
+            } catch (BadInputException x) {
+                throw new BadInputException(source + ": measure.probeLayers: " + x.getMessage());
+            }
+        }
         if (!measure.flatness.equals("fisher") && !measure.flatness.equals("hutchinson"))
             throw new BadInputException(source + ": measure.flatness must be fisher or hutchinson, got '" + measure.flatness + "'");
         if (!(measure.flatnessRelStderr > 0)) throw new BadInputException(source + ": measure.flatnessRelStderr must be positive");

@@ -18,6 +18,7 @@ import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;
 import flatlm.train.BatchSource;
 import flatlm.train.Trainer;
+import flatlm.util.Configs;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -57,7 +58,9 @@ final class Measurer {
      */
     static Provenance provenance(ExperimentPlan plan) {
         Map<String, Object> k = new LinkedHashMap<>();
-        k.put("measure", plan.measure);
+        com.fasterxml.jackson.databind.node.ObjectNode measure = (com.fasterxml.jackson.databind.node.ObjectNode) Configs.toTree(plan.measure);
+        measure.remove("probeLayers"); // measured apart (LayerProbes), so turning it on re-measures nothing else
+        k.put("measure", measure);
         k.put("language", plan.language);
         return Provenance.of(k, plan.language);
     }
@@ -88,11 +91,12 @@ final class Measurer {
             DownstreamTask task = language.task(name);
             List<DownstreamSplit> sp = splits.computeIfAbsent(name, k -> Probe.splits(task, probeSetup()));
             FeatureExtractor features;
-            if (model == null) {
+            flatlm.eval.Representation rep = plan.measure.representation(name);
+            if (model == null) { // the lookup table has no layers; its masked read is [p*(.|x_-k) ; onehot x_k]
                 Probe.requireLookupDefined(language);
-                features = new LookupFeatures(language, 1);
+                features = new LookupFeatures(language, 1, rep.positionOf(task));
             } else {
-                features = new ModelFeatures(model, language.maxLength());
+                features = new ModelFeatures(model, language.maxLength(), rep, rep.positionOf(task));
             }
             Map<Integer, DownstreamResult> curve = Probe.curve(model == null ? "lookup" : "probe", features, language, task, sp,
                 sizes, probeSetup(), LinearProbe.Options.defaults(), null);

@@ -35,6 +35,7 @@ public final class ReportFiles {
             + "\n./flatlm lang headroom " + plan.language.flags() + " --task " + task);
         Report.Context ctx = new Report.Context(plan.name, out, plan.measure.tasks, plan.saturationKl,
             plan.language.describe(), preset, commands, minutes, r.dyckMarkdown(), plan.measure.probeTrain);
-        return Report.write(rows, ctx).html();
+        flatlm.report.ProbeLayers.Input layers = new flatlm.report.ProbeLayers.Input(r.collectLayers(), plan.measure.probeRepresentation);
+        return Report.write(rows, ctx, layers).html();
     }
 }

@@ -42,6 +42,7 @@ public final class Reproduction {
     private final ExperimentPlan plan;
     private final Path out;
     private final Provenance measureKey;
+    private final LayerProbes layerProbes;
     private final List<RunSpec> runs = new ArrayList<>();
     private final Map<String, RunSpec> byId = new LinkedHashMap<>();
     private final Map<String, RunSpec> byHash = new LinkedHashMap<>();
@@ -59,6 +60,7 @@ public final class Reproduction {
         this.out = out;
         this.measureKey = Measurer.provenance(plan);
         this.log = new Log(out.resolve("reproduce.log"), quiet);
+        this.layerProbes = new LayerProbes(plan, this::trainingDir);
         planRuns();
     }
 
@@ -245,6 +247,11 @@ public final class Reproduction {
         return new Summary(rows, trained.get(), reused.get(), o.failures(), log.minutes());
     }
 
+    /** The per-layer probe rows measured so far ({@code measure.probeLayers}; empty when off). */
+    public List<flatlm.report.LayerRow> collectLayers() throws IOException {
+        return layerProbes.collect(runs);
+    }
+
     /** The rows of every planned model measured so far, in plan order (what {@code flatlm report} reads). */
     public List<ResultRow> collect() throws IOException {
         List<ResultRow> rows = new ArrayList<>();
@@ -389,6 +396,10 @@ public final class Reproduction {
                 mlog.put(embeddedId, emb);
                 log.info(String.format("measured %s embedded into d %d: Tr(H) %.1f ± %.1f", r.id(), large.d(), emb.get(0).trH(),
                     emb.get(0).trHStderr()));
+            }
+            if (layerProbes.enabled() && layerProbes.checkpoints(r).contains(cp)) {
+                if (m == null) m = new Measurer(plan);
+                layerProbes.measure(r, cp, rows.get(0).kl(), m, log);
             }
         }
     }

@@ -14,6 +14,14 @@ public interface DownstreamTask {
     /** Number of classes; 0 means a regression task (labels are integer targets). */
     int numClasses();
 
+    /**
+     * The 0-based word position the label is about (hmm:K: K), if the task is about one position;
+     * empty for tasks about the whole sentence or a span (pcfg, dyck). The probe's masked read uses it.
+     */
+    default OptionalInt wordPosition() {
+        return OptionalInt.empty();
+    }
+
     /** Draws one labelled example from the task's input distribution. */
     Example sample(RandomGenerator rng);
 

@@ -134,6 +134,33 @@ public final class MlmLstm implements MlmModel {
 
     @Override
     public Tensor hidden(Tensor inputIds, Tensor padMask) {
+        return forward(inputIds, padMask, null);
+    }
+
+    /** Layer states: 0 = the token embeddings E_tok[ids] (width e), l = LSTM layer l's [h_fwd ; h_bwd] (width 2h). */
+    @Override
+    public java.util.List<Tensor> layerStates(Tensor inputIds, Tensor padMask) {
+        java.util.List<Tensor> states = new java.util.ArrayList<>();
+        forward(inputIds, padMask, states);
+        return states;
+    }
+
+    @Override public int numLayerStates() { return 1 + cfg.layers(); }
+
+    @Override
+    public int layerWidth(int layer) {
+        checkLayer(layer);
+        return layer == 0 ? cfg.embed() : 2 * cfg.hidden();
+    }
+
+    @Override
+    public String layerName(int layer) {
+        checkLayer(layer);
+        return layer == 0 ? "embedding" : "lstm " + layer;
+    }
+
+    /** The forward pass; {@code states} (nullable) receives every layer state in order (before dropout). */
+    private Tensor forward(Tensor inputIds, Tensor padMask, java.util.List<Tensor> states) {
         inputIds = onDevice(inputIds);
         padMask = onDevice(padMask);
         long len = inputIds.size(1);
@@ -141,10 +168,12 @@ public final class MlmLstm implements MlmModel {
             throw new IllegalArgumentException("input of " + len + " tokens exceeds the model's " + (cfg.maxLength() + 2));
         Tensor valid = padMask == null ? null : padMask.logical_not().unsqueeze(2); // [B,T,1] bool
         Tensor x = drop(torch.embedding(tokEmb, inputIds));
+        if (states != null) states.add(x);
         for (int l = 0; l < cfg.layers(); l++) {
             Tensor fwd = direction(x, l, 0, valid);
             Tensor bwd = direction(x, l, 1, valid);
             x = torch.cat(new TensorVector(fwd, bwd), 2);
+            if (states != null) states.add(x);
             if (l < cfg.layers() - 1) x = drop(x);
         }
         return x;

@@ -34,6 +34,28 @@ public interface MlmModel {
      */
     Tensor hidden(Tensor inputIds, Tensor padMask);
 
+    /**
+     * Every layer's states {@code [B,T,width(k)]}, k = 0..{@link #numLayerStates()}−1, from one
+     * forward pass: 0 = the embedding output, then each layer's output; the last is {@link #hidden}
+     * (the same values). Used by the linear probe of any layer.
+     */
+    java.util.List<Tensor> layerStates(Tensor inputIds, Tensor padMask);
+
+    /** Number of layer states (embedding output, each layer, the final LayerNorm where the model has one). */
+    int numLayerStates();
+
+    /** Width of layer state {@code layer}. */
+    int layerWidth(int layer);
+
+    /** What layer state {@code layer} is, for reports: "embedding", "block 1", "final LayerNorm", "lstm 2". */
+    String layerName(int layer);
+
+    /** Fails unless {@code 0 <= layer < numLayerStates()}. */
+    default void checkLayer(int layer) {
+        if (layer < 0 || layer >= numLayerStates())
+            throw new IllegalArgumentException("layer " + layer + " outside 0.." + (numLayerStates() - 1));
+    }
+
     /** Word logits {@code [...,V]} of hidden states {@code [...,hidden]} (the output head). */
     Tensor wordLogits(Tensor hidden);
 

@@ -197,6 +197,42 @@ public final class MlmTransformer implements MlmModel {
 
     @Override
     public Tensor hidden(Tensor inputIds, Tensor padMask) {
+        return forward(inputIds, padMask, null);
+    }
+
+    /**
+     * Layer states 0..{@link #numLayerStates()}−1: 0 = the embedding output LN_emb(E_tok + E_pos),
+     * i = block i's output (1..layers), and, pre-LN only, layers + 1 = LN_final of the last block's
+     * output; the last is {@link #hidden}.
+     */
+    @Override
+    public List<Tensor> layerStates(Tensor inputIds, Tensor padMask) {
+        List<Tensor> states = new ArrayList<>();
+        forward(inputIds, padMask, states);
+        return states;
+    }
+
+    @Override
+    public int numLayerStates() {
+        return 1 + cfg.layers() + (cfg.preLn() ? 1 : 0);
+    }
+
+    @Override
+    public int layerWidth(int layer) {
+        checkLayer(layer);
+        return cfg.d();
+    }
+
+    @Override
+    public String layerName(int layer) {
+        checkLayer(layer);
+        if (layer == 0) return "embedding";
+        if (layer <= cfg.layers()) return "block " + layer;
+        return "final LayerNorm";
+    }
+
+    /** The forward pass; {@code states} (nullable) receives every layer state in order. */
+    private Tensor forward(Tensor inputIds, Tensor padMask, List<Tensor> states) {
         inputIds = onDevice(inputIds);
         padMask = onDevice(padMask);
         long batch = inputIds.size(0);
@@ -206,6 +242,7 @@ public final class MlmTransformer implements MlmModel {
         Tensor pos = posEmb.narrow(0, 0, len);
         Tensor x = torch.embedding(tokEmb, inputIds).add(pos);
         x = drop(norm(x, embNormW, embNormB));
+        if (states != null) states.add(x);
         Tensor keyMask = padMask == null ? null : padMask.view(batch, 1, 1, len);
         for (Block bl : blocks) {
             if (cfg.preLn()) {
@@ -215,8 +252,12 @@ public final class MlmTransformer implements MlmModel {
                 x = norm(x.add(attention(x, bl, keyMask, batch, len)), bl.attnNormW, bl.attnNormB);
                 x = norm(x.add(mlp(x, bl)), bl.mlpNormW, bl.mlpNormB);
             }
+            if (states != null) states.add(x);
         }
-        if (cfg.preLn()) x = norm(x, finalNormW, finalNormB);
+        if (cfg.preLn()) {
+            x = norm(x, finalNormW, finalNormB);
+            if (states != null) states.add(x);
+        }
         return x;
     }
 

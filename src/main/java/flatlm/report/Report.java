@@ -58,29 +58,42 @@ public final class Report {
     }
 
     public static Written write(List<ResultRow> rows, Context ctx) throws IOException {
+        return write(rows, ctx, ProbeLayers.Input.NONE);
+    }
+
+    /** As {@link #write(List, Context)}, with the per-layer probes (section 8, probe_layers.csv) and the main probe's representation. */
+    public static Written write(List<ResultRow> rows, Context ctx, ProbeLayers.Input layers) throws IOException {
         Path out = ctx.outDir();
         Files.createDirectories(out);
         List<String> tasks = ResultsCsv.tasks(rows, ctx.tasks());
         Path csv = writeAtomically(out.resolve("results.csv"), ResultsCsv.format(rows, tasks));
         ReportData d = new ReportData(List.copyOf(rows), ctx, tasks);
         Path verdicts = writeAtomically(out.resolve("verdicts.csv"), Claims.csv(d.claims()));
-        String md = markdown(d);
+        if (!layers.rows().isEmpty()) writeAtomically(out.resolve("probe_layers.csv"), LayerRow.csv(layers.rows()));
+        String md = markdown(d, layers);
         Path mdFile = writeAtomically(out.resolve("report.md"), md);
         Path html = writeAtomically(out.resolve("report.html"), html(md, out, "flatlm report (" + ctx.preset() + ")"));
         return new Written(csv, verdicts, mdFile, html, List.copyOf(d.plots));
     }
 
     static String markdown(ReportData d) throws IOException {
+        return markdown(d, ProbeLayers.Input.NONE);
+    }
+
+    static String markdown(ReportData d, ProbeLayers.Input layers) throws IOException {
         ExperimentSections ex = new ExperimentSections(d);
         AnalysisSections an = new AnalysisSections(d);
         ReportData.Section regimes = ex.regimes(), conv = ex.convergence(), size = ex.size(), alg = ex.algorithms(),
-            dyck = an.dyck(), lin = an.linear(), stats = an.statistics(), curves = new LearningCurves(d).section();
+            dyck = an.dyck(), lin = an.linear(), stats = an.statistics(), curves = new LearningCurves(d).section(),
+            byLayer = new ProbeLayers(d, layers).section();
         Report.Context c = d.ctx;
         StringBuilder s = new StringBuilder("# Same pre-training loss, better downstream: reproduction report");
         if (!c.preset().isEmpty()) s.append(" (preset ").append(c.preset()).append(')');
         s.append("\n\n");
         if (!c.languageDescription().isEmpty()) s.append("Language: ").append(c.languageDescription()).append(". ");
         if (!d.tasks.isEmpty()) s.append("Probe tasks: ").append(String.join(", ", d.tasks)).append(" (main: ").append(d.tasks.get(0)).append("). ");
+        if (layers != ProbeLayers.Input.NONE && !d.tasks.isEmpty())
+            s.append("Probe representation (`measure.probeRepresentation`): ").append(ProbeLayers.representations(d.tasks, layers)).append(". ");
         s.append("Saturation: KL < ").append(Fmt.g(c.saturationKl())).append(" nats per token. ");
         if (c.wallMinutes() != null) s.append(String.format(Locale.ROOT, "Wall-clock: %.1f minutes. ", c.wallMinutes()));
         s.append("\n\nReproduce everything: `").append(c.reproduceCommand()).append("`.\n\n");
@@ -104,7 +117,7 @@ public final class Report {
         s.append("- **Dyck theory**: ").append(dyck.headline()).append('\n');
         s.append("- **Linear regime**: ").append(lin.headline()).append('\n');
         s.append("- **Statistics**: ").append(stats.headline()).append("\n\n");
-        for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats, curves)) s.append(sec.markdown());
+        for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats, curves, byLayer)) s.append(sec.markdown());
         return s.toString();
     }
 

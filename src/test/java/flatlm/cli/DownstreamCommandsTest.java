@@ -109,6 +109,71 @@ class DownstreamCommandsTest {
     }
 
     @Test
+    void probeOfEveryLayerPrintsATableAndJson() throws Exception {
+        CliRunner r = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all",
+            "--json"}, SMALL));
+        assertEquals(0, r.exitCode(), r.err());
+        JsonNode j = JSON.readTree(r.out());
+        assertEquals("concat", j.get("read").asText());
+        JsonNode layers = j.get("layers");
+        // the tiny preset: pre-LN, 1 block: embedding, block 1, final LayerNorm
+        assertEquals(3, layers.size());
+        assertEquals("embedding", layers.get(0).get("name").asText());
+        assertEquals("final LayerNorm", layers.get(2).get("name").asText());
+        for (JsonNode l : layers) {
+            assertTrue(l.get("result").get("accuracy_mean").asDouble() > 0.2, l.toString());
+            assertTrue(l.get("result").get("cross_entropy_mean").asDouble() > 0, l.toString());
+        }
+        // the last layer is the default probe, exactly
+        CliRunner fin = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json"}, SMALL));
+        assertEquals(JSON.readTree(fin.out()).get("accuracy_mean").asDouble(),
+            layers.get(2).get("result").get("accuracy_mean").asDouble(), 0.0);
+        CliRunner three = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json",
+            "--layer", "2"}, SMALL));
+        assertEquals(JSON.readTree(fin.out()).get("seeds"), JSON.readTree(three.out()).get("seeds"));
+
+        CliRunner text = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all",
+            "--read", "masked"}, SMALL));
+        assertEquals(0, text.exitCode(), text.err());
+        assertTrue(text.out().contains("block 1") && text.out().contains("probe CE") && text.out().contains("masked")
+            && text.out().contains("bayes"), text.out());
+        CliRunner one = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "1",
+            "--read", "masked"}, SMALL));
+        assertEquals(0, one.exitCode(), one.err());
+        assertTrue(one.out().contains("layer 1 (block 1) state at word 6 masked"), one.out());
+
+        CliRunner lookup = CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:6", "--read", "masked", "--json"}, HMM, SMALL));
+        assertEquals(0, lookup.exitCode(), lookup.err());
+        assertEquals(16, JSON.readTree(lookup.out()).get("dimension").asInt());
+    }
+
+    @Test
+    void badRepresentationsAreOneLineErrors() throws Exception {
+        assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "99"),
+            "--layer 99", "layer states 0..2 (0 embedding, 1 block 1, 2 final LayerNorm)");
+        assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "99", "--read", "masked"),
+            "--layer 99");
+        assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "top"), "--layer", "top");
+        assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--read", "foo"), "--read", "foo");
+        assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all", "--read", "foo"),
+            "--read", "foo");
+        assertOneLineError(CliRunner.run("probe", "--checkpoints", run.toString(), "--task", "hmm:6", "--layer", "all"), "--layer all");
+        assertOneLineError(CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:6", "--layer", "2"}, HMM)), "no layers");
+        // an LSTM has no final LayerNorm: embedding, lstm 1 .. lstm L
+        Path lstm = tmp.resolve("lstm");
+        flatlm.train.TrainConfig c = TinyRun.config(10);
+        c.model.preset = "lstm-tiny";
+        flatlm.train.Trainer.start(c, lstm).run(0, null);
+        CliRunner ok = CliRunner.run(cat(new String[] {"probe", "--checkpoint", lstm.toString(), "--task", "hmm:6", "--layer", "all",
+            "--json"}, SMALL));
+        assertEquals(0, ok.exitCode(), ok.err());
+        int n = JSON.readTree(ok.out()).get("layers").size();
+        assertEquals("embedding", JSON.readTree(ok.out()).get("layers").get(0).get("name").asText());
+        assertOneLineError(CliRunner.run("probe", "--checkpoint", lstm.toString(), "--task", "hmm:6", "--layer", Integer.toString(n)),
+            "--layer " + n, "this lstm has layer states 0.." + (n - 1));
+    }
+
+    @Test
     void badInputIsAOneLineError() throws Exception {
         assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "pcfg:A"),
             "pcfg:A", "does not exist", "hmm:6");

@@ -31,13 +31,14 @@ class ReproduceCommandTest {
     static Path shared;
     /** An uninterrupted tiny reproduction (2 workers): its output and its results.csv bytes. */
     static CliRunner first;
-    static byte[] uninterruptedCsv;
+    static byte[] uninterruptedCsv, uninterruptedLayers;
 
     @BeforeAll
     static void uninterrupted() throws IOException {
         first = CliRunner.run("reproduce", "--preset", "tiny", "--out", shared.resolve("r").toString(), "--jobs", "2", "--quiet");
         assertEquals(0, first.exitCode(), first.err());
         uninterruptedCsv = Files.readAllBytes(shared.resolve("r/results.csv"));
+        uninterruptedLayers = Files.readAllBytes(shared.resolve("r/probe_layers.csv"));
     }
 
     @Test
@@ -77,6 +78,13 @@ class ReproduceCommandTest {
         String md = Files.readString(out.resolve("report.md"));
         for (String section : List.of("convergence", "size", "lgorithm", "Dyck", "inear regime", "tatistics"))
             assertTrue(md.contains(section), "report.md lacks " + section);
+        // per-layer probes (measure.probeLayers): per seed, 9 models (adamw step 0 and last, sgd, 2 sizes, 4 algorithms),
+        // 2 reads, 3 layer states of the 1-block tiny transformer (embedding, block 1, final LayerNorm)
+        List<String> layers = Files.readAllLines(out.resolve("probe_layers.csv"), StandardCharsets.UTF_8);
+        assertEquals(1 + 2 * 9 * 2 * 3, layers.size(), String.join("\n", layers));
+        assertTrue(md.contains("## 8 Probe by layer") && md.contains("Saturated − random initialisation")
+            && md.contains("Probe representation (`measure.probeRepresentation`): hmm:3 (final/concat)"), md);
+        assertLayerFinalConcatIsTheMainProbe(csv, layers);
         Map<String, FileTime> before = modelFiles(out);
 
         CliRunner again = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--quiet");
@@ -84,6 +92,7 @@ class ReproduceCommandTest {
         assertTrue(again.out().contains("0 runs trained, 16 reused"), again.out());
         assertEquals(before, modelFiles(out));
         assertEquals(csv, Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8));
+        assertEquals(layers, Files.readAllLines(out.resolve("probe_layers.csv"), StandardCharsets.UTF_8));
 
         Files.delete(out.resolve("report.md"));
         Files.delete(out.resolve("results.csv"));
@@ -92,6 +101,24 @@ class ReproduceCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("report.md")));
         assertEquals(before, modelFiles(out));
         assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")), "flatlm report rebuilds the same bytes");
+    }
+
+    /** The per-layer probe at the final layer, read concat, is the main probe of the same model exactly. */
+    private static void assertLayerFinalConcatIsTheMainProbe(List<String> csv, List<String> layers) {
+        List<String> h = List.of(csv.get(0).split(",")), lh = List.of(layers.get(0).split(","));
+        int checked = 0;
+        for (String l : layers.subList(1, layers.size())) {
+            String[] v = l.split(",", -1);
+            if (!v[lh.indexOf("read")].equals("concat") || !v[lh.indexOf("layer_name")].equals("final LayerNorm")) continue;
+            for (String line : csv.subList(1, csv.size())) {
+                String[] w = line.split(",", -1);
+                if (w[h.indexOf("checkpoint")].isEmpty() || !v[lh.indexOf("checkpoint")].endsWith(w[h.indexOf("checkpoint")])
+                    || !w[h.indexOf("probe_train")].equals(v[lh.indexOf("probe_train")]) || !w[h.indexOf("variant")].isEmpty()) continue;
+                assertEquals(Double.parseDouble(w[h.indexOf("acc_hmm:3_mean")]), Double.parseDouble(v[lh.indexOf("acc_mean")]), 1e-5, l);
+                checked++;
+            }
+        }
+        assertTrue(checked >= 18, "checked " + checked);
     }
 
     /** Starts {@code reproduce --preset tiny} in a child JVM (1 worker), output to child.out. */
@@ -136,6 +163,7 @@ class ReproduceCommandTest {
         assertEquals(0, last.exitCode(), last.err());
         assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")),
             "results.csv after " + killed + " kills differs from the uninterrupted run's");
+        assertArrayEquals(uninterruptedLayers, Files.readAllBytes(out.resolve("probe_layers.csv")), "probe_layers.csv after kills");
     }
 
     @Test

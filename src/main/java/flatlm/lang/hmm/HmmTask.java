@@ -22,6 +22,8 @@ public final class HmmTask implements DownstreamTask {
     /** The 0-based position whose hidden state is the label. */
     public int position() { return position; }
 
+    @Override public OptionalInt wordPosition() { return OptionalInt.of(position); }
+
     @Override public String name() { return "hmm:" + position; }
 
     @Override public int numClasses() { return hmm.numStates(); }
