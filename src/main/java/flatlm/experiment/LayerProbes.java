@@ -1,10 +1,5 @@
 package flatlm.experiment;
 
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.LayerProbe;
@@ -20,14 +15,9 @@ import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
@@ -41,18 +31,16 @@ import java.util.function.Function;
  */
 final class LayerProbes {
     static final String FILE = "probe_layers.jsonl";
-    private static final Object APPEND = new Object();
-    private static final JsonMapper JSON = JsonMapper.builder()
-        .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .build();
 
     private final ExperimentPlan plan;
+    private final Path out;
     private final String key;
     private final Function<RunSpec, Path> trainingDir;
 
-    LayerProbes(ExperimentPlan plan, Function<RunSpec, Path> trainingDir) {
+    /** {@code out}: the reproduction's directory, to which checkpoint paths are relative (as in results.csv). */
+    LayerProbes(ExperimentPlan plan, Path out, Function<RunSpec, Path> trainingDir) {
         this.plan = plan;
+        this.out = out;
         this.key = Measurer.provenance(plan).key();
         this.trainingDir = trainingDir;
     }
@@ -75,18 +63,18 @@ final class LayerProbes {
     /** Probes checkpoint {@code cp} of {@code r} at every layer for each read not measured yet ({@code kl}: its exact KL). */
     void measure(RunSpec r, Path cp, double kl, Measurer m, Log log) throws IOException {
         if (!enabled() || !checkpoints(r).contains(cp)) return;
-        Map<String, List<LayerRow>> have = read(trainingDir.apply(r));
+        MeasurementLog<LayerRow> have = log(trainingDir.apply(r));
         MlmModel model = null;
         for (String read : plan.measure.probeLayers) {
             String id = cp.getFileName() + "|" + read;
-            if (have.containsKey(id)) continue;
+            if (have.get(id) != null) continue;
             if (model == null) {
                 Checkpoint.verify(cp);
-                model = Checkpoint.loadAnyModel(cp, "cpu");
+                model = Checkpoint.loadAnyModel(cp, r.config().device);
             }
             long step = Checkpoint.readState(cp).step();
-            List<LayerRow> rows = probe(r, model, step, kl, Representation.Read.parse(read), m, cp.toString());
-            append(trainingDir.apply(r), id, rows);
+            List<LayerRow> rows = probe(r, model, step, kl, Representation.Read.parse(read), m, out.relativize(cp).toString());
+            have.put(id, rows);
             log.info(String.format("measured %s step %d per layer (%s): %s", r.id(), step, read, rows.stream()
                 .map(x -> String.format(java.util.Locale.ROOT, "%.4f", x.accMean())).toList()));
         }
@@ -116,7 +104,7 @@ final class LayerProbes {
         List<LayerRow> rows = new ArrayList<>();
         if (!enabled()) return rows;
         for (RunSpec r : runs) {
-            Map<String, List<LayerRow>> have = read(trainingDir.apply(r));
+            MeasurementLog<LayerRow> have = log(trainingDir.apply(r));
             for (Path cp : checkpoints(r)) {
                 for (String read : plan.measure.probeLayers) {
                     List<LayerRow> rs = have.get(cp.getFileName() + "|" + read);
@@ -127,42 +115,7 @@ final class LayerProbes {
         return rows;
     }
 
-    private Map<String, List<LayerRow>> read(Path dir) throws IOException {
-        Map<String, List<LayerRow>> out = new LinkedHashMap<>();
-        Path file = dir.resolve(FILE);
-        if (!Files.isRegularFile(file)) return out;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) continue;
-            try {
-                JsonNode n = JSON.readTree(line);
-                if (!key.equals(n.path("key").asText()) || !n.path("rows").isArray()) continue;
-                List<LayerRow> rs = new ArrayList<>();
-                for (JsonNode x : n.get("rows")) rs.add(JSON.treeToValue(x, LayerRow.class));
-                out.put(n.path("id").asText(), rs);
-            } catch (IOException | IllegalArgumentException e) {
-                // a line cut by an interruption
-            }
-        }
-        return out;
-    }
-
-    private void append(Path dir, String id, List<LayerRow> rows) throws IOException {
-        ObjectNode n = JSON.createObjectNode();
-        n.put("key", key);
-        n.put("id", id);
-        n.set("rows", JSON.valueToTree(rows));
-        synchronized (APPEND) {
-            Files.createDirectories(dir);
-            Path file = dir.resolve(FILE);
-            boolean cut = false;
-            if (Files.isRegularFile(file) && Files.size(file) > 0) {
-                try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "r")) {
-                    f.seek(f.length() - 1);
-                    cut = f.read() != '\n'; // end the line an interruption cut, so it cannot swallow this one
-                }
-            }
-            Files.writeString(file, (cut ? "\n" : "") + JSON.writeValueAsString(n) + "\n", StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        }
+    private MeasurementLog<LayerRow> log(Path dir) throws IOException {
+        return new MeasurementLog<>(dir.resolve(FILE), key, LayerRow.class);
     }
 }

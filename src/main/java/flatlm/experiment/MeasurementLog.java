@@ -20,15 +20,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run's {@code measurements.jsonl}: one line per measured model, {@code {"key", "id", "code", "rows"}}
+ * A run's {@code measurements.jsonl} (or another JSON-lines log of measured rows, such as
+ * {@code probe_layers.jsonl}): one line per measured model, {@code {"key", "id", "code", "rows"}}
  * where key identifies the measurement settings ({@link Provenance#key}), id the model
- * (checkpoint and variant), code the build that measured it and rows
- * its {@link ResultRow}s (one per probe training size, the main size first). Lines are appended
+ * (checkpoint and variant), code the build that measured it and rows its rows of type T
+ * ({@link ResultRow}s: one per probe training size, the main size first). Lines are appended
  * as each model is measured, so an interrupted measurement resumes with the next model; a line
  * cut by the interruption is ignored, and the next append starts on a line of its own.
  */
-final class MeasurementLog {
+final class MeasurementLog<T> {
     static final String FILE = "measurements.jsonl";
+    /** Appends of every log in this JVM: runs that share a training directory share its files. */
+    private static final Object APPEND = new Object();
     private static final JsonMapper JSON = JsonMapper.builder()
         .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
@@ -37,15 +40,21 @@ final class MeasurementLog {
     private final Path file;
     private final String key;
     private final String code;
-    private final Map<String, List<ResultRow>> rows = new LinkedHashMap<>();
+    private final Map<String, List<T>> rows = new LinkedHashMap<>();
 
-    MeasurementLog(Path dir, Provenance provenance) throws IOException {
-        this(dir, provenance.key());
+    /** A run's measurements.jsonl under {@code provenance}'s key. */
+    static MeasurementLog<ResultRow> of(Path dir, Provenance provenance) throws IOException {
+        return new MeasurementLog<>(dir.resolve(FILE), provenance.key(), ResultRow.class);
     }
 
-    /** The log of measurements under {@code key}, new lines recording this build's commit. */
-    MeasurementLog(Path dir, String key) throws IOException {
-        this.file = dir.resolve(FILE);
+    /** A run's measurements.jsonl under {@code key}. */
+    static MeasurementLog<ResultRow> of(Path dir, String key) throws IOException {
+        return new MeasurementLog<>(dir.resolve(FILE), key, ResultRow.class);
+    }
+
+    /** The log {@code file} of rows of {@code type} under {@code key}, new lines recording this build's commit. */
+    MeasurementLog(Path file, String key, Class<T> type) throws IOException {
+        this.file = file;
         this.key = key;
         this.code = flatlm.util.BuildInfo.commit();
         if (!Files.isRegularFile(file)) return;
@@ -54,8 +63,8 @@ final class MeasurementLog {
             try {
                 JsonNode n = JSON.readTree(line);
                 if (!key.equals(n.path("key").asText()) || !n.path("rows").isArray()) continue;
-                List<ResultRow> rs = new ArrayList<>();
-                for (JsonNode r : n.get("rows")) rs.add(JSON.treeToValue(r, ResultRow.class));
+                List<T> rs = new ArrayList<>();
+                for (JsonNode r : n.get("rows")) rs.add(JSON.treeToValue(r, type));
                 rows.put(n.path("id").asText(), rs);
             } catch (IOException | IllegalArgumentException e) {
                 // a line cut by an interruption
@@ -64,26 +73,28 @@ final class MeasurementLog {
     }
 
     /** The rows of model {@code id} (main probe size first), or null when it was not measured with this key. */
-    synchronized List<ResultRow> get(String id) {
+    synchronized List<T> get(String id) {
         return rows.get(id);
     }
 
-    synchronized void put(String id, List<ResultRow> modelRows) throws IOException {
+    synchronized void put(String id, List<T> modelRows) throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("key", key);
         n.put("id", id);
         n.put("code", code);
         n.set("rows", JSON.valueToTree(modelRows));
-        Files.createDirectories(file.getParent());
-        boolean cut = Files.isRegularFile(file) && Files.size(file) > 0 && !endsWithNewline();
-        try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND)) {
-            if (cut) {
-                w.write('\n'); // end the line an interruption cut, so it cannot swallow this one
-                Warnings.warn(file + ": its last line was cut (an interrupted measurement); it is ignored");
+        synchronized (APPEND) {
+            Files.createDirectories(file.getParent());
+            boolean cut = Files.isRegularFile(file) && Files.size(file) > 0 && !endsWithNewline();
+            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+                if (cut) {
+                    w.write('\n'); // end the line an interruption cut, so it cannot swallow this one
+                    Warnings.warn(file + ": its last line was cut (an interrupted measurement); it is ignored");
+                }
+                w.write(JSON.writeValueAsString(n));
+                w.write('\n');
             }
-            w.write(JSON.writeValueAsString(n));
-            w.write('\n');
         }
         rows.put(id, List.copyOf(modelRows));
     }
@@ -96,7 +107,7 @@ final class MeasurementLog {
     }
 
     /** Every row of every measured model, in id order. */
-    synchronized List<ResultRow> rows() {
+    synchronized List<T> rows() {
         return rows(id -> true);
     }
 
@@ -107,8 +118,8 @@ final class MeasurementLog {
      * interrupted and resumed reproduction, or {@code flatlm report}, lists the same rows in the
      * same order as an uninterrupted one.
      */
-    synchronized List<ResultRow> rows(java.util.function.Predicate<String> keep) {
-        List<ResultRow> out = new ArrayList<>();
+    synchronized List<T> rows(java.util.function.Predicate<String> keep) {
+        List<T> out = new ArrayList<>();
         for (var e : new java.util.TreeMap<>(rows).entrySet()) if (keep.test(e.getKey())) out.addAll(e.getValue());
         return out;
     }

@@ -60,7 +60,7 @@ public final class Reproduction {
         this.out = out;
         this.measureKey = Measurer.provenance(plan);
         this.log = new Log(out.resolve("reproduce.log"), quiet);
-        this.layerProbes = new LayerProbes(plan, this::trainingDir);
+        this.layerProbes = new LayerProbes(plan, out, this::trainingDir);
         planRuns();
     }
 
@@ -256,9 +256,9 @@ public final class Reproduction {
     public List<ResultRow> collect() throws IOException {
         List<ResultRow> rows = new ArrayList<>();
         java.util.function.Predicate<String> current = id -> !id.contains("|") || derivations().contains(id.substring(id.indexOf('|') + 1));
-        for (RunSpec r : runs) rows.addAll(new MeasurementLog(r.dir(out), measureKey).rows(current));
-        if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(new MeasurementLog(lookupDir(), measureKey).rows(current));
-        if (plan.pruning != null) rows.addAll(new MeasurementLog(pruningDir(), measureKey).rows(current));
+        for (RunSpec r : runs) rows.addAll(MeasurementLog.of(r.dir(out), measureKey).rows(current));
+        if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(MeasurementLog.of(lookupDir(), measureKey).rows(current));
+        if (plan.pruning != null) rows.addAll(MeasurementLog.of(pruningDir(), measureKey).rows(current));
         rows.replaceAll(row -> row.withSaturation(plan.saturationKl)); // the plan's threshold, not the one measured under
         return rows;
     }
@@ -365,7 +365,7 @@ public final class Reproduction {
     }
 
     private void measureRun(RunSpec r) throws IOException {
-        MeasurementLog mlog = new MeasurementLog(r.dir(out), measureKey);
+        MeasurementLog<ResultRow> mlog = MeasurementLog.of(r.dir(out), measureKey);
         List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
         if (!r.experiment().equals("convergence")) cps = cps.subList(cps.size() - 1, cps.size());
         else if (r.parent() != null) cps = cps.subList(1, cps.size()); // its step 0 is the parent's last checkpoint
@@ -409,7 +409,7 @@ public final class Reproduction {
     }
 
     private void measureLookup() throws IOException {
-        MeasurementLog mlog = new MeasurementLog(lookupDir(), measureKey);
+        MeasurementLog<ResultRow> mlog = MeasurementLog.of(lookupDir(), measureKey);
         if (mlog.get("lookup") != null) return;
         List<ResultRow> rows = new Measurer(plan).lookup();
         mlog.put("lookup", rows);
@@ -426,7 +426,7 @@ public final class Reproduction {
     private void measurePruning() throws IOException {
         RunSpec source = pruningSource();
         Path cp = finalCheckpoint(source);
-        MeasurementLog mlog = new MeasurementLog(pruningDir(), measureKey);
+        MeasurementLog<ResultRow> mlog = MeasurementLog.of(pruningDir(), measureKey);
         Measurer m = null;
         for (double s : plan.pruning.sparsities) {
             String variant = String.format("sparsity-%.2f", s);
@@ -445,7 +445,7 @@ public final class Reproduction {
     }
 
     /** Recovery training of each pruned model (its zeros kept after every step), then the same measurements. */
-    private void recoverPruned(RunSpec source, Path cp, MeasurementLog mlog) throws IOException {
+    private void recoverPruned(RunSpec source, Path cp, MeasurementLog<ResultRow> mlog) throws IOException {
         ObjectNode steps = JsonNodeFactory.instance.objectNode();
         steps.put("steps", plan.pruning.recoverySteps);
         steps.put("checkpointEvery", plan.pruning.recoverySteps);

@@ -29,30 +29,30 @@ class MeasurementLogTest {
 
     @Test
     void everyProbeSizeOfAModelRoundTrips(@TempDir Path dir) throws Exception {
-        new MeasurementLog(dir, "k").put("step-1", rows(1));
-        List<ResultRow> back = new MeasurementLog(dir, "k").get("step-1");
+        MeasurementLog.of(dir, "k").put("step-1", rows(1));
+        List<ResultRow> back = MeasurementLog.of(dir, "k").get("step-1");
         assertEquals(rows(1), back);
-        assertNull(new MeasurementLog(dir, "other-key").get("step-1"), "another measurement key is another measurement");
+        assertNull(MeasurementLog.of(dir, "other-key").get("step-1"), "another measurement key is another measurement");
     }
 
     /** An interrupted append leaves a cut last line; the next model must not be glued onto it and lost. */
     @Test
     void aCutLastLineIsDroppedWithAWarningAndSwallowsNothing(@TempDir Path dir) throws Exception {
-        new MeasurementLog(dir, "k").put("step-1", rows(1));
+        MeasurementLog.of(dir, "k").put("step-1", rows(1));
         Path file = dir.resolve(MeasurementLog.FILE);
         String full = Files.readString(file, StandardCharsets.UTF_8);
         Files.writeString(file, full + full.substring(0, full.length() / 2), StandardCharsets.UTF_8); // a cut second line
         List<String> warnings = new ArrayList<>();
         Consumer<String> old = Warnings.redirect(warnings::add);
         try {
-            MeasurementLog log = new MeasurementLog(dir, "k");
+            MeasurementLog<ResultRow> log = MeasurementLog.of(dir, "k");
             assertEquals(1, log.rows().size() / 2);
             log.put("step-2", rows(2));
         } finally {
             Warnings.redirect(old);
         }
         assertTrue(warnings.stream().anyMatch(w -> w.contains("cut")), warnings.toString());
-        MeasurementLog again = new MeasurementLog(dir, "k");
+        MeasurementLog<ResultRow> again = MeasurementLog.of(dir, "k");
         assertEquals(rows(1), again.get("step-1"));
         assertEquals(rows(2), again.get("step-2"));
         assertEquals(4, again.rows().size());
