@@ -3,7 +3,6 @@ package flatlm.cli;
 import flatlm.experiment.ExperimentPlan;
 import flatlm.experiment.ReportFiles;
 import flatlm.experiment.Reproduction;
-import flatlm.util.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -29,9 +28,8 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/reproduce-PRESET).")
     Path out;
 
-    @Option(names = "--jobs", defaultValue = "2", description = "Runs and measurements in parallel, one thread each "
-        + "(default: ${DEFAULT-VALUE}).")
-    int jobs;
+    @picocli.CommandLine.Mixin
+    ExecutorOptions exec = new ExecutorOptions();
 
     @Option(names = "--plan", description = "Print the runs (with their hashes and whether they are finished) and the jobs, "
         + "then stop.")
@@ -42,7 +40,6 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (jobs < 1) throw new BadInputException("--jobs must be at least 1, got " + jobs);
         ExperimentPlan plan = Reproduction.load(preset);
         Path dir = out != null ? out : Path.of("runs", "reproduce-" + plan.name);
         Reproduction r = new Reproduction(plan, dir, quiet);
@@ -50,7 +47,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             System.out.print(r.describe());
             return 0;
         }
-        Reproduction.Summary s = r.run(jobs);
+        Reproduction.Summary s = r.run(exec.executor(null), exec.how());
         Path report = ReportFiles.write(r, s.minutes());
         System.out.printf("reproduction '%s': %d runs trained, %d reused, %d models measured in %.1f min%n", plan.name,
             s.trained(), s.reused(), s.rows().size(), s.minutes());

@@ -1,0 +1,22 @@
+package flatlm.experiment;
+
+import java.io.IOException;
+import java.util.List;
+
+/** {@link Executor#local}: every job on {@link Jobs}' thread pool, each leaving its marker. */
+final class LocalExecutor implements Executor {
+    private final int workers;
+
+    LocalExecutor(int workers) {
+        this.workers = workers;
+    }
+
+    @Override
+    public Result run(Workload w) throws IOException, InterruptedException {
+        JobMarkers markers = new JobMarkers(w.out());
+        Jobs wrapped = new Jobs();
+        for (Jobs.Job j : w.jobs().list()) wrapped.add(j.id(), j.after(), () -> markers.run(j, w.key(j.id()), null));
+        Jobs.Outcome o = wrapped.run(workers);
+        return new Result(o.failures(), o.done(), List.of());
+    }
+}
