@@ -56,7 +56,7 @@ final class JobStatus {
         return List.copyOf(out.values());
     }
 
-    static String text(List<Line> lines) {
+    static String text(List<Line> lines, String noun) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (String s : List.of("done", "running", "pending", "failed", "submitted", "not run")) counts.put(s, 0);
         StringBuilder b = new StringBuilder();
@@ -64,7 +64,7 @@ final class JobStatus {
             counts.merge(l.state(), 1, Integer::sum);
             b.append(String.format("  %-36s %-9s %s", l.id(), l.state(), l.detail()).stripTrailing()).append('\n');
         }
-        StringBuilder head = new StringBuilder(lines.size() + " jobs:");
+        StringBuilder head = new StringBuilder(lines.size() + " " + noun + ":");
         counts.forEach((s, n) -> {
             if (n > 0 || List.of("done", "running", "failed").contains(s)) head.append(' ').append(n).append(' ').append(s).append(',');
         });

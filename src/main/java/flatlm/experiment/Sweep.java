@@ -213,7 +213,7 @@ public final class Sweep {
 
     /** Where every run stands ({@code --status}): done, pending, running, failed (with its log) or not run. */
     public String status() throws IOException, InterruptedException {
-        return String.format("sweep '%s' in %s: ", plan.name, out) + JobStatus.text(JobStatus.of(new SweepWorkload(this)));
+        return String.format("sweep '%s' in %s: ", plan.name, out) + JobStatus.text(JobStatus.of(new SweepWorkload(this)), "runs");
     }
 
     /** The runs and their hashes, without running anything ({@code --plan}). */
