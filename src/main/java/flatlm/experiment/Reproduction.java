@@ -280,7 +280,9 @@ public final class Reproduction {
 
     /** What identifies a derived row beyond the model: the settings that made it (e.g. the embedding's architecture). */
     private static String settingsHash(Object settings) {
-        return RunSpec.hash(Configs.toJsonLine(settings));
+        // through the tree, whose maps are sorted by key: the same hash for a plan read back from plan.yaml
+        // (which stores embedInto sorted), so 'flatlm report' and Slurm tasks keep the embedded rows
+        return RunSpec.hash(Configs.toJsonLine(Configs.toTree(settings)));
     }
 
     /**

@@ -52,7 +52,7 @@ public final class SweepSpec {
 
     public static final class Continuation {
         public String from = "main";
-        /** Pretrain keys of the continuation over the base and the run's own swept values. */
+        /** Pretrain keys of the continuation over the base and the run's own swept values (not over its parent stage's train). */
         public ObjectNode train;
     }
 }

@@ -78,6 +78,9 @@ class ReproduceCommandTest {
         assertEquals(0, report.exitCode(), report.err());
         assertTrue(Files.isRegularFile(out.resolve("report.md")));
         assertEquals(before, modelFiles(out));
+        // the plan read back from plan.yaml (maps sorted by key: its runs may come in another order) finds every row
+        assertEquals(new java.util.TreeSet<>(csv), new java.util.TreeSet<>(Files.readAllLines(out.resolve("results.csv"),
+            StandardCharsets.UTF_8)), "the rows of 'flatlm report' (the embedded ones too)");
     }
 
     @Test
