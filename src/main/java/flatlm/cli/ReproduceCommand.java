@@ -31,9 +31,8 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/reproduce-PRESET).")
     Path out;
 
-    @Option(names = "--jobs", defaultValue = "2", description = "Runs and measurements in parallel, one thread each "
-        + "(default: ${DEFAULT-VALUE}).")
-    int jobs;
+    @picocli.CommandLine.Mixin
+    ExecutorOptions exec = new ExecutorOptions();
 
     @Option(names = "--plan", description = "Print the runs (with their hashes and whether they are finished) and the jobs, "
         + "then stop.")
@@ -44,7 +43,6 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (jobs < 1) throw new BadInputException("--jobs must be at least 1, got " + jobs);
         ExperimentPlan plan = Reproduction.load(preset);
         Path dir = out != null ? out : Path.of("runs", "reproduce-" + plan.name);
         Io.requireDirectoryOrAbsent(dir, "--out");
@@ -56,7 +54,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         Reproduction.Summary s;
         Path report;
         try {
-            s = r.run(jobs);
+            s = r.run(exec.executor(null), exec.how());
             report = ReportFiles.write(r, s.minutes());
         } catch (IOException e) {
             throw Io.naming(dir, e); // e.g. a full disk: at least the directory being written

@@ -128,12 +128,13 @@ final class Measurer {
                             String checkpoint) {
         ExactLoss.Result l = loss(model);
         List<Probes> probes = probes(model);
-        Estimate t = flatness(model);
+        Estimate t = "none".equals(plan.measure.flatness) ? null : flatness(model);
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes) {
             out.add(new ResultRow(experiment, run, variant, seed, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
-                l.klStderr(), l.kl() < plan.saturationKl, t.value(), t.stderr(), t.estimator(), p.train(), p.accuracy(), p.bayes(),
-                checkpoint, t.stop()));
+                l.klStderr(), l.kl() < plan.saturationKl, t == null ? Double.NaN : t.value(), t == null ? Double.NaN : t.stderr(),
+                t == null ? "" : t.estimator(), plan.measure.tasks.isEmpty() ? 0 : p.train(), p.accuracy(), p.bayes(), checkpoint,
+                t == null ? "" : t.stop()));
         }
         return out;
     }

@@ -231,20 +231,32 @@ public final class Reproduction {
 
     /** Runs every job on {@code workers} threads, then collects the rows. */
     public Summary run(int workers) throws IOException, InterruptedException {
+        return run(Executor.local(workers), workers + " worker(s)");
+    }
+
+    /** Runs every job not done yet with {@code executor} (local pool or Slurm), then collects the rows. */
+    public Summary run(Executor executor, String how) throws IOException, InterruptedException {
         Files.createDirectories(out);
         Files.writeString(out.resolve(PLAN_FILE), Configs.toYaml(plan), StandardCharsets.UTF_8);
-        log.info(String.format("reproduction '%s' into %s: %d runs, %d worker(s)", plan.name, out, runs.size(), workers));
+        log.info(String.format("reproduction '%s' into %s: %d runs, %s", plan.name, out, runs.size(), how));
         String headroom = headroomWarning(plan);
         if (headroom != null) {
             Warnings.warn(headroom);
             log.info("WARNING " + headroom);
         }
-        Jobs.Outcome o = jobs().run(workers);
+        Executor.Result o = executor.run(new ReproductionWorkload(this));
         o.failures().forEach((job, why) -> log.info("FAILED " + job + ": " + why));
         List<ResultRow> rows = collect();
-        log.info(String.format("done: %d runs trained, %d reused, %d models measured, %d failure(s)", trained.get(), reused.get(),
-            rows.size(), o.failures().size()));
-        return new Summary(rows, trained.get(), reused.get(), o.failures(), log.minutes());
+        // jobs run in other processes (Slurm tasks) count their runs there: count their train jobs here
+        int t = executor instanceof LocalExecutor ? trained.get() : (int) o.ran().stream().filter(j -> j.startsWith("train ")).count();
+        int u = executor instanceof LocalExecutor ? reused.get() : (int) o.alreadyDone().stream().filter(j -> j.startsWith("train ")).count();
+        log.info(String.format("done: %d runs trained, %d reused, %d models measured, %d failure(s)", t, u, rows.size(),
+            o.failures().size()));
+        return new Summary(rows, t, u, o.failures(), log.minutes());
+    }
+
+    Log log() {
+        return log;
     }
 
     /** The per-layer probe rows measured so far ({@code measure.probeLayers}; empty when off). */
@@ -279,54 +291,16 @@ public final class Reproduction {
     // ------------------------------------------------------------------ training
 
     private void train(RunSpec r) throws IOException {
-        Path dir = r.dir(out);
-        if (Files.isRegularFile(dir.resolve(DONE))) {
-            reused.incrementAndGet();
-            log.info("reuse " + r.id() + " (" + out.relativize(dir) + ")");
-            return;
-        }
-        Trainer t;
-        if (Files.isRegularFile(dir.resolve(Trainer.CONFIG)) && !Checkpoint.list(dir.resolve(Trainer.CHECKPOINTS)).isEmpty()) {
-            t = Trainer.resume(dir);
-            log.info(String.format("resume %s at step %d of %d", r.id(), t.step(), r.config().steps));
-        } else {
-            Checkpoint.deleteRecursively(dir);
-            if (r.parent() != null) r.config().initFrom = finalCheckpoint(r.parent()).toAbsolutePath().toString();
-            t = Trainer.start(r.config(), dir);
-            log.info(String.format("train %s: %d steps (%s)", r.id(), r.config().steps, out.relativize(dir)));
-        }
-        long every = Math.max(1, r.config().steps / 10);
-        long t0 = System.nanoTime();
-        Trainer.Outcome o = t.run(0, s -> {
-            if (s.step() % every == 0 && s.step() < s.totalSteps())
-                log.info(String.format("  %s: step %d/%d, exact KL %.4f, %.0f words/s", r.id(), s.step(), s.totalSteps(), s.kl(),
-                    s.tokensPerSecond()));
-        });
-        if (o.divergedAt() > 0)
-            throw new Jobs.RunFailed(r.id() + ": training diverged at step " + o.divergedAt() + " (non-finite loss); last good checkpoint "
-                + o.lastCheckpoint());
-        Map<String, Object> done = new LinkedHashMap<>();
-        done.put("hash", r.hash());
-        done.put("provenance", r.provenance().record());
-        done.put("steps", o.step());
-        done.put("kl", o.last() == null ? null : o.last().kl());
-        done.put("minutes", (System.nanoTime() - t0) / 60e9);
-        Files.writeString(dir.resolve(DONE), Configs.toJson(done), StandardCharsets.UTF_8);
-        trained.incrementAndGet();
-        log.info(String.format("finished %s: exact KL %.4f (%s)", r.id(), o.last() == null ? Double.NaN : o.last().kl(),
-            o.last() != null && o.last().kl() < plan.saturationKl ? "saturated" : "not saturated"));
+        if (RunTraining.train(r, r.dir(out), out, log, plan.saturationKl, () -> finalCheckpoint(r.parent()))) trained.incrementAndGet();
+        else reused.incrementAndGet();
     }
 
     private Path finalCheckpoint(RunSpec r) throws IOException {
-        List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
-        if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + trainingDir(r));
-        return verified(cps.get(cps.size() - 1));
+        return RunTraining.lastCheckpoint(r, trainingDir(r));
     }
 
-    /** The checkpoint, its files checked against its manifest (a corrupt one fails the job, naming the file). */
     private static Path verified(Path cp) throws IOException {
-        Checkpoint.verify(cp);
-        return cp;
+        return RunTraining.verified(cp);
     }
 
     /** What identifies a derived row beyond the model: the settings that made it (e.g. the embedding's architecture). */

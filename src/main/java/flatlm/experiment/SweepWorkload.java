@@ -1,0 +1,55 @@
+package flatlm.experiment;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/** A sweep as an {@link Executor} sees it: one job per run; a task rebuilds it from {@code OUT/sweep.json}. */
+final class SweepWorkload implements Workload {
+    static final String KIND = "sweep";
+    private final Sweep sweep;
+
+    SweepWorkload(Sweep sweep) {
+        this.sweep = sweep;
+    }
+
+    static SweepWorkload open(Path out) throws IOException {
+        return new SweepWorkload(Sweep.open(out, false));
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public Path out() {
+        return sweep.out();
+    }
+
+    @Override
+    public Jobs jobs() {
+        return sweep.jobs();
+    }
+
+    @Override
+    public String key(String id) {
+        RunSpec r = sweep.run(id);
+        return r == null ? id : sweep.jobKey(r);
+    }
+
+    @Override
+    public boolean resultsPresent(String id) {
+        RunSpec r = sweep.run(id);
+        try {
+            return r != null && sweep.complete(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public Log log() {
+        return sweep.log();
+    }
+}
