@@ -133,6 +133,32 @@ class CausalLmCommandsTest {
         assertOneLineError(CliRunner.run(concat(base, gen.toString(), "--control-ids", "5,9")), "control id 9");
     }
 
+    @Test
+    void randomGeneratorIsSeededAndGivesALanguageWithAClassTask() throws Exception {
+        String[] args = {"lm", "random", "--words", "12", "--controls", "3", "--layers", "1", "--hidden", "8", "--heads", "2",
+            "--ffn", "16", "--max-positions", "10", "--seed", "4", "--out"};
+        CliRunner r = CliRunner.run(concat(args, tmp.resolve("a").toString()));
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("--control-ids 16,17,18"), r.out());
+        assertEquals(0, CliRunner.run(concat(args, tmp.resolve("b").toString())).exitCode());
+        for (String f : new String[] {"config.json", "model.safetensors", "vocab.json"}) {
+            assertArrayEquals(Files.readAllBytes(tmp.resolve("a").resolve(f)), Files.readAllBytes(tmp.resolve("b").resolve(f)), f);
+        }
+        assertOneLineError(CliRunner.run(concat(args, tmp.resolve("a").toString())), "already exists");
+        LanguageOptions o = new LanguageOptions();
+        new CommandLine(o).parseArgs("--lang", "causal-lm", "--generator", tmp.resolve("a").toString(), "--length", "5",
+            "--control-ids", "16,17,18");
+        Language lang = o.build();
+        assertEquals(12, lang.vocabulary().size(), "the words w0..w11 only");
+        assertEquals("w0", lang.vocabulary().word(0));
+        assertEquals(3, lang.tasks().get(0).numClasses());
+        // without --control-ids the control tokens are still not words (named <cK> in vocab.json)
+        o = new LanguageOptions();
+        new CommandLine(o).parseArgs("--lang", "causal-lm", "--generator", tmp.resolve("a").toString(), "--length", "5");
+        assertEquals(12, o.build().vocabulary().size());
+        assertTrue(o.build().tasks().isEmpty());
+    }
+
     private Path copy(Path gen, String name) throws Exception {
         Path d = Files.createDirectories(tmp.resolve(name));
         for (String f : new String[] {"config.json", "model.safetensors"}) Files.copy(gen.resolve(f), d.resolve(f));

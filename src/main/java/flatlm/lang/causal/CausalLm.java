@@ -42,6 +42,8 @@ public final class CausalLm implements Language {
     private final Vocabulary vocabulary;
     private final double[] headT;   // head rows of ids, transposed
     private final ThreadLocal<Work> work;
+    /** Alternatives run together through {@link OptBatch}. */
+    private static final int BATCH = 32;
 
     /** A language over {@code ids} of {@code model}, named by {@code words} (validated by {@link CausalLmDefinition}). */
     CausalLm(OptModel model, Path generator, int[] ids, List<String> words, int length, double temperature,
@@ -80,17 +82,22 @@ public final class CausalLm implements Language {
 
     /** Per-thread states and buffers. */
     private final class Work {
-        final OptModel.State base, alt;
-        final double[] h, h2, logits, lp;
+        final OptModel.State base;
+        final OptBatch batch;
+        final double[] h, logits, lp, hb, logitsB, s;
+        final int[] tokens;
 
         Work(int capacity) {
             base = model.newState(capacity);
-            alt = model.newState(capacity);
-            int d = model.config().hidden();
+            int d = model.config().hidden(), B = Math.min(ids.length, BATCH);
+            batch = new OptBatch(model, B, length);
             h = new double[d];
-            h2 = new double[d];
             logits = new double[ids.length];
             lp = new double[ids.length];
+            hb = new double[B * d];
+            logitsB = new double[B * ids.length];
+            s = new double[B];
+            tokens = new int[B];
         }
     }
 
@@ -115,11 +122,16 @@ public final class CausalLm implements Language {
     /** log q(word | context of h) alone (same normaliser). */
     private double logProbOf(double[] h, Work w, int word) {
         model.logits(h, headT, w.logits);
+        return logProbOf(w.logits, 0, w.logits.length, word);
+    }
+
+    /** (l_word − max)/τ − log Σ_a exp((l_a − max)/τ) over logits[off, off+n). */
+    private double logProbOf(double[] logits, int off, int n, int word) {
         double max = Double.NEGATIVE_INFINITY;
-        for (double l : w.logits) if (l > max) max = l;
+        for (int a = off; a < off + n; a++) if (logits[a] > max) max = logits[a];
         double z = 0;
-        for (double l : w.logits) z += Math.exp((l - max) / temperature);
-        return (w.logits[word] - max) / temperature - Math.log(z);
+        for (int a = off; a < off + n; a++) z += Math.exp((logits[a] - max) / temperature);
+        return (logits[off + word] - max) / temperature - Math.log(z);
     }
 
     /** Ancestral sampling: c uniform (with controls), then x_j ~ q(· | BOS c x_&lt;j) for j = 0..n−1. */
@@ -161,18 +173,24 @@ public final class CausalLm implements Language {
             double logPrefix = -Math.log(K); // log π_c + log q(x_<i | c)
             for (int i = 0; i < n; i++) {
                 logSoftmax(w.h, w, w.lp);
-                double[] lp = w.lp.clone();
-                for (int a = 0; a < W; a++) {
-                    double s = logPrefix + lp[a];
+                double[] lp = w.lp;
+                for (int a0 = 0; a0 < W; a0 += w.batch.capacity()) {
+                    int rows = Math.min(w.batch.capacity(), W - a0);
+                    for (int r = 0; r < rows; r++) w.s[r] = logPrefix + lp[a0 + r];
                     if (i + 1 < n) {
-                        w.alt.copyFrom(w.base);
-                        model.step(w.alt, ids[a], w.h2);
+                        w.batch.start(w.base, rows);
+                        for (int r = 0; r < rows; r++) w.tokens[r] = ids[a0 + r];
+                        w.batch.step(w.tokens, w.hb);
                         for (int j = i + 1; j < n; j++) {
-                            s += logProbOf(w.h2, w, words[j]);
-                            if (j + 1 < n) model.step(w.alt, ids[words[j]], w.h2);
+                            w.batch.logits(w.hb, headT, W, w.logitsB);
+                            for (int r = 0; r < rows; r++) w.s[r] += logProbOf(w.logitsB, r * W, W, words[j]);
+                            if (j + 1 < n) {
+                                Arrays.fill(w.tokens, 0, rows, ids[words[j]]);
+                                w.batch.step(w.tokens, w.hb);
+                            }
                         }
                     }
-                    total[i][a] = logAddExp(total[i][a], s);
+                    for (int r = 0; r < rows; r++) total[i][a0 + r] = logAddExp(total[i][a0 + r], w.s[r]);
                 }
                 logPrefix += lp[words[i]];
                 if (i + 1 < n) model.step(w.base, ids[words[i]], w.h);

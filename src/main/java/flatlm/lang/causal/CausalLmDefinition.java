@@ -32,14 +32,16 @@ import java.util.Set;
  * change of language.
  *
  * <p>Default vocabulary (no {@code --vocab-ids}): the {@value #DEFAULT_WORDS} lowest token ids
- * that are not the config's BOS, EOS or PAD id, {@code <unk>} (when vocab.json names one) or a
- * control id. OPT's ids follow fairseq's dictionary, sorted by decreasing corpus frequency, so for
+ * that are not the config's BOS, EOS or PAD id, a control id, or named as a special token
+ * {@code <...>} in vocab.json ({@code <unk>}, the control tokens {@code <cK>} of {@code flatlm lm random}). OPT's ids follow fairseq's dictionary, sorted by decreasing corpus frequency, so for
  * {@code facebook/opt-*} this is the 2,000 most frequent tokens, the paper's restriction; a
  * generator with fewer ids uses all its ordinary ids.
  */
 public final class CausalLmDefinition {
     public static final int DEFAULT_WORDS = 2000;
     static final String VOCAB_JSON = "vocab.json";
+    /** vocab.json names of special tokens, left out of the default vocabulary: {@code <unk>}, {@code <c0>}, ... */
+    private static final java.util.regex.Pattern SPECIAL_NAME = java.util.regex.Pattern.compile("</?[^<>\\s]+>");
 
     private CausalLmDefinition() {}
 
@@ -103,7 +105,7 @@ public final class CausalLmDefinition {
     static int[] defaultIds(OptConfig c, Map<Integer, String> names, int[] controls) {
         Set<Integer> skip = new HashSet<>(List.of(c.bosTokenId(), c.eosTokenId(), c.padTokenId()));
         for (int id : controls) skip.add(id);
-        names.forEach((id, s) -> { if (s.equals("<unk>")) skip.add(id); });
+        names.forEach((id, s) -> { if (SPECIAL_NAME.matcher(s).matches()) skip.add(id); });
         List<Integer> out = new ArrayList<>();
         for (int id = 0; id < c.vocabSize() && out.size() < DEFAULT_WORDS; id++) if (!skip.contains(id)) out.add(id);
         return out.stream().mapToInt(Integer::intValue).toArray();

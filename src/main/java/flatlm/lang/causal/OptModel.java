@@ -23,16 +23,16 @@ import java.util.Map;
  */
 public final class OptModel {
     public static final String WEIGHTS = "model.safetensors";
-    private static final double LN_EPS = 1e-5;
+    static final double LN_EPS = 1e-5;
 
-    private final OptConfig c;
-    private final double[] embed;     // [V][d]
-    private final double[] positions; // [maxPos+2][d]
-    private final double[] head;      // [V][d]: embed when tied, else lm_head
-    private final Layer[] layers;
-    private final double[] lnfW, lnfB;
+    final OptConfig c;
+    final double[] embed;     // [V][d]
+    final double[] positions; // [maxPos+2][d]
+    final double[] head;      // [V][d]: embed when tied, else lm_head
+    final Layer[] layers;
+    final double[] lnfW, lnfB;
 
-    private record Layer(double[] ln1W, double[] ln1B, double[] qT, double[] qB, double[] kT, double[] kB,
+    record Layer(double[] ln1W, double[] ln1B, double[] qT, double[] qB, double[] kT, double[] kB,
                          double[] vT, double[] vB, double[] oT, double[] oB, double[] ln2W, double[] ln2B,
                          double[] fc1T, double[] fc1B, double[] fc2T, double[] fc2B) {}
 
@@ -221,24 +221,12 @@ public final class OptModel {
 
     /** logits[a] = h · head_{ids[a]} for the transposed rows of {@link #headRows}. */
     public void logits(double[] h, double[] rowsT, double[] out) {
-        int n = out.length;
-        Arrays.fill(out, 0);
-        for (int j = 0; j < h.length; j++) {
-            double hj = h[j];
-            int off = j * n;
-            for (int a = 0; a < n; a++) out[a] += hj * rowsT[off + a];
-        }
+        Kernels.affine(h, 1, rowsT, null, out, out.length, h.length);
     }
 
     /** y = b + x·WT for WT stored [in][out]. */
     private static void affine(double[] x, double[] wT, double[] b, double[] y, int out, int in) {
-        System.arraycopy(b, 0, y, 0, out);
-        for (int i = 0; i < in; i++) {
-            double xi = x[i];
-            if (xi == 0) continue;
-            int off = i * out;
-            for (int o = 0; o < out; o++) y[o] += xi * wT[off + o];
-        }
+        Kernels.affine(x, 1, wT, b, y, out, in);
     }
 
     /** LN(x) = (x − mean) / √(var + 1e-5) · w + b, biased variance; {@code out} may be {@code x}. */

@@ -122,6 +122,27 @@ class CausalLmBruteForceTest {
     }
 
     @Test
+    void severalBatchesOfAlternativesMatchSentenceProbabilities() throws Exception {
+        TinyOpt t = new TinyOpt(80, 4, 2, 6, 2, 8, true, false, 25);
+        CausalLm lm = CausalLmDefinition.build(t.write(tmp.resolve("g"), ""), (Path) null, 3, 0.9, new int[] {78, 79});
+        int W = lm.vocabulary().size();
+        assertEquals(75, W, "80 ids without bos, pad, eos and the 2 controls");
+        int[] x = {3, 70, 41};
+        double[][] p = lm.conditionals(x);
+        for (int i = 0; i < 3; i++) {
+            double[] want = new double[W];
+            double z = 0;
+            for (int v = 0; v < W; v++) {
+                int[] y = x.clone();
+                y[i] = v;
+                want[v] = Math.exp(lm.logProbability(y, 0)) + Math.exp(lm.logProbability(y, 1));
+                z += want[v];
+            }
+            for (int v = 0; v < W; v++) assertEquals(want[v] / z, p[i][v], 1e-12, "position " + i + " word " + v);
+        }
+    }
+
+    @Test
     void conditionalsAreDeterministicAndRowsSumToOne() throws Exception {
         TinyOpt t = new TinyOpt(8, 4, 2, 6, 2, 8, true, true, 24);
         CausalLm lm = CausalLmDefinition.build(t.write(tmp.resolve("g"), ""), (Path) null, N, 1.0, new int[0]);

@@ -64,6 +64,37 @@ class OptModelTest {
     }
 
     @Test
+    void batchedContinuationsEqualOneSequenceAtATime() throws Exception {
+        for (boolean pre : new boolean[] {true, false}) {
+            TinyOpt t = new TinyOpt(9, 6, 3, 5, 2, 10, pre, false, 15);
+            OptModel m = OptModel.load(t.write(tmp.resolve("g" + pre), ""));
+            OptModel.State prefix = m.newState(8), one = m.newState(8);
+            double[] h = new double[6];
+            for (int tok : new int[] {0, 4, 7}) m.step(prefix, tok, h);
+            OptBatch b = new OptBatch(m, 4, 5);
+            b.start(prefix, 3);
+            int[][] tokens = {{1, 5, 8, 0}, {2, 2, 2, 0}, {6, 3, 1, 0}};
+            double[] hb = new double[4 * 6];
+            int[] all = new int[9];
+            for (int v = 0; v < 9; v++) all[v] = v;
+            double[] headT = m.headRows(all), lb = new double[4 * 9], l1 = new double[9];
+            double[][] hs = new double[3][6];
+            OptModel.State[] seq = new OptModel.State[3];
+            for (int r = 0; r < 3; r++) { seq[r] = m.newState(8); seq[r].copyFrom(prefix); }
+            for (int[] step : tokens) {
+                b.step(step, hb);
+                b.logits(hb, headT, 9, lb);
+                for (int r = 0; r < 3; r++) {
+                    m.step(seq[r], step[r], hs[r]);
+                    m.logits(hs[r], headT, l1);
+                    for (int j = 0; j < 6; j++) assertEquals(hs[r][j], hb[r * 6 + j], 0.0, "row " + r);
+                    for (int v = 0; v < 9; v++) assertEquals(l1[v], lb[r * 9 + v], 0.0);
+                }
+            }
+        }
+    }
+
+    @Test
     void halfPrecisionDecodes() {
         assertEquals(1.0, HfTensors.half((short) 0x3c00), 0);
         assertEquals(-2.0, HfTensors.half((short) 0xc000), 0);
