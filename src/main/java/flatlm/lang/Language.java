@@ -40,7 +40,9 @@ public interface Language {
     /** Downstream tasks defined on this language (names like "hmm:6", "pcfg:A", "dyck"). */
     List<DownstreamTask> tasks();
 
+    /** The task of that name; {@code file:PATH} is a user's labelled sentences ({@link LabelledFileTask}) for any language. */
     default DownstreamTask task(String name) {
+        if (name.startsWith(LabelledFileTask.PREFIX)) return LabelledFileTask.read(Path.of(name.substring(LabelledFileTask.PREFIX.length())), this);
         for (DownstreamTask t : tasks()) if (t.name().equals(name)) return t;
         throw new IllegalArgumentException("unknown task '" + name + "' for " + kind()
             + " (known: " + tasks().stream().map(DownstreamTask::name).toList() + ")");
