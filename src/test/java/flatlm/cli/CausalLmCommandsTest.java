@@ -124,6 +124,11 @@ class CausalLmCommandsTest {
         HfTensors.write(missing.resolve("model.safetensors"), t, true);
         assertOneLineError(CliRunner.run(concat(base, missing.toString())), "model.safetensors", "decoder.layers.1.fc2.bias");
 
+        Path bin = Files.createDirectories(tmp.resolve("bin"));
+        Files.copy(gen.resolve("config.json"), bin.resolve("config.json"));
+        Files.writeString(bin.resolve("pytorch_model.bin"), "x");
+        assertOneLineError(CliRunner.run(concat(base, bin.toString())), "no model.safetensors", "pytorch_model.bin");
+
         Path ids = tmp.resolve("ids.txt");
         Files.writeString(ids, "4\n9\n");
         assertOneLineError(CliRunner.run(concat(base, gen.toString(), "--vocab-ids", ids.toString())),

@@ -56,7 +56,11 @@ public final class OptModel {
     public static OptModel load(Path dir) {
         OptConfig c = OptConfig.read(dir);
         Path file = dir.resolve(WEIGHTS);
-        if (!Files.isRegularFile(file)) throw new BadInputException(dir + ": no " + WEIGHTS + " next to " + OptConfig.FILE);
+        if (!Files.isRegularFile(file)) {
+            throw new BadInputException(dir + ": no " + WEIGHTS + " next to " + OptConfig.FILE
+                + (Files.exists(dir.resolve("pytorch_model.bin")) ? " (pytorch_model.bin is not read: save the model with "
+                    + "save_pretrained(dir, safe_serialization=True))" : ""));
+        }
         Map<String, HfTensors.Tensor> raw = HfTensors.read(file);
         Weights w = new Weights(file, c, raw);
         int d = c.hidden(), f = c.ffn(), V = c.vocabSize();
