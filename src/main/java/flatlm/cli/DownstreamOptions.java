@@ -9,7 +9,9 @@ import java.nio.file.Path;
 /** Options shared by {@code probe}, {@code lookup} and {@code finetune}: task, split, seeds, output. */
 public final class DownstreamOptions {
     @Option(names = "--task", required = true, paramLabel = "TASK",
-        description = "Downstream task: hmm:K (hidden state at 0-based position K, e.g. hmm:6), pcfg:A, pcfg:B, pcfg:C, dyck.")
+        description = "Downstream task: hmm:K (hidden state at 0-based position K, e.g. hmm:6), pcfg:A, pcfg:B, pcfg:C, dyck, "
+            + "causal-lm:class, or file:PATH for any language: a user's labelled sentences, one JSON object per line "
+            + "{\"words\": [...], \"label\": integer or string} (split without replacement, no Bayes ceiling).")
     String task;
 
     @Option(names = "--train", defaultValue = "" + DownstreamSplit.DEFAULT_TRAIN,

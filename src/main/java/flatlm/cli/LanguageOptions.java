@@ -10,7 +10,8 @@ import java.nio.file.Path;
 /** Options that choose a language (mixed into every command that needs one). */
 public final class LanguageOptions {
     @Option(names = "--lang", paramLabel = "KIND", defaultValue = "pcfg",
-        description = "Language kind: pcfg, hmm or dyck (default: ${DEFAULT-VALUE}).")
+        description = "Language kind: pcfg, hmm, dyck or causal-lm (sentences of a causal LM, --generator) "
+            + "(default: ${DEFAULT-VALUE}).")
     String kind;
 
     @Option(names = "--language", paramLabel = "DIR",
@@ -68,7 +69,8 @@ public final class LanguageOptions {
         description = "HMM: diagonal blocks of states and words (default: ${DEFAULT-VALUE}).")
     int blocks;
 
-    @Option(names = "--length", defaultValue = "16", description = "HMM: sentence length (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--length", defaultValue = "16",
+        description = "HMM, causal-lm: sentence length (default: ${DEFAULT-VALUE}; the paper's OPT language: 24).")
     int length;
 
     @Option(names = "--alpha", defaultValue = "0.2",
@@ -97,8 +99,25 @@ public final class LanguageOptions {
 
     @Option(names = "--temperature", paramLabel = "T",
         description = "HMM, with --permutations: softmax temperature of the permutation weights; small = nearly one "
-            + "permutation (deterministic dynamics), large = the uniform average of the P permutations.")
+            + "permutation (deterministic dynamics), large = the uniform average of the P permutations. "
+            + "causal-lm: sampling temperature, q ∝ exp(logits/T) over the words (default 1).")
     Double temperature;
+
+    @Option(names = "--generator", paramLabel = "DIR",
+        description = "causal-lm: the generator, a Hugging Face OPT directory (config.json, model.safetensors, "
+            + "optional vocab.json), e.g. facebook/opt-125m on disk or one written by 'flatlm lm random'.")
+    Path generator;
+
+    @Option(names = "--vocab-ids", paramLabel = "FILE",
+        description = "causal-lm: the token ids that are the words, one per line; the softmax is renormalised over "
+            + "them at every step (default: the 2000 lowest ids other than BOS/EOS/PAD/<unk>, for OPT the 2000 most "
+            + "frequent tokens, as in the paper).")
+    Path vocabIds;
+
+    @Option(names = "--control-ids", paramLabel = "ID,ID,...", split = ",",
+        description = "causal-lm: hidden control prefix: each sentence is generated after BOS c, c uniform over these "
+            + "token ids; task causal-lm:class is c, with its exact posterior (default: none, no task).")
+    java.util.List<Integer> controlIds;
 
     @Option(names = "--n", defaultValue = "8", description = "Dyck: sentence length, even (default: ${DEFAULT-VALUE}).")
     int dyckLength;
@@ -136,6 +155,9 @@ public final class LanguageOptions {
         spec.pcfgBinaryDraws = pcfgBinaryDraws;
         spec.pcfgWords = pcfgWords;
         spec.pcfgWordDraws = pcfgWordDraws;
+        spec.generator = generator == null ? null : generator.toString();
+        spec.vocabIds = vocabIds == null ? null : vocabIds.toString();
+        spec.controlIds = controlIds;
         spec.n = dyckLength;
         spec.support = dyckSupport;
         spec.seed = languageSeed;

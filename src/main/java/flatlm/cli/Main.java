@@ -12,7 +12,7 @@ import java.io.UncheckedIOException;
 @Command(name = "flatlm", mixinStandardHelpOptions = true, version = "flatlm 0.1.0",
     description = "Languages with exact masked-LM conditionals, pre-training to saturation, "
         + "downstream transfer and flatness (Liu et al., ICML 2023, at laptop scale).",
-    subcommands = {LangCommand.class, PretrainCommand.class, EvalLossCommand.class, ProbeCommand.class, FinetuneCommand.class, PruneCommand.class,
+    subcommands = {LangCommand.class, LmCommand.class, PretrainCommand.class, EvalLossCommand.class, ProbeCommand.class, FinetuneCommand.class, PruneCommand.class,
         LookupCommand.class, BenchCommand.class, DyckCommand.class, FlatnessCommand.class, EmbedCommand.class, ReproduceCommand.class, SweepCommand.class, ReportCommand.class, TaskCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code for bad input (malformed file, bad option value). */

@@ -1,6 +1,7 @@
 package flatlm.eval;
 
 import flatlm.lang.DownstreamTask;
+import flatlm.lang.FiniteTask;
 import flatlm.util.BadInputException;
 
 import java.util.SplittableRandom;
@@ -37,6 +38,7 @@ public record DownstreamSplit(String task, int numClasses, long seed,
         if (train < 1) throw new BadInputException("the train split needs at least 1 example, got " + train);
         if (test < 1) throw new BadInputException("the test split needs at least 1 example, got " + test);
         SplittableRandom rng = EvalSeeds.rng(seed, EvalSeeds.SPLIT);
+        if (task instanceof FiniteTask f) return drawWithoutReplacement(task, f.examples(), train, test, seed, rng);
         int[][] trw = new int[train][];
         int[] trl = new int[train];
         for (int i = 0; i < train; i++) {
@@ -51,6 +53,26 @@ public record DownstreamSplit(String task, int numClasses, long seed,
             tew[i] = e.words();
             tel[i] = e.label();
         }
+        return new DownstreamSplit(task.name(), task.numClasses(), seed, trw, trl, tew, tel);
+    }
+
+    /** A task of fixed examples: a seeded shuffle (Fisher–Yates), the first {@code train} then the next {@code test}. */
+    private static DownstreamSplit drawWithoutReplacement(DownstreamTask task, java.util.List<DownstreamTask.Example> all,
+                                                          int train, int test, long seed, SplittableRandom rng) {
+        if ((long) train + test > all.size()) {
+            throw new BadInputException(task.name() + " has " + all.size() + " examples, fewer than the " + train
+                + " training + " + test + " test examples asked for");
+        }
+        int[] order = new int[all.size()];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int t = order[i]; order[i] = order[j]; order[j] = t;
+        }
+        int[][] trw = new int[train][], tew = new int[test][];
+        int[] trl = new int[train], tel = new int[test];
+        for (int i = 0; i < train; i++) { trw[i] = all.get(order[i]).words(); trl[i] = all.get(order[i]).label(); }
+        for (int i = 0; i < test; i++) { tew[i] = all.get(order[train + i]).words(); tel[i] = all.get(order[train + i]).label(); }
         return new DownstreamSplit(task.name(), task.numClasses(), seed, trw, trl, tew, tel);
     }
 }

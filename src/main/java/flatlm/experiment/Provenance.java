@@ -120,12 +120,16 @@ public record Provenance(int format, JsonNode settings, Map<String, String> inpu
         }
     }
 
-    /** Content hashes of the files a language names: {@code language.dir} or a grammar rule file. */
+    /** Content hashes of the files a language names: {@code language.dir}, a grammar rule file, a causal-lm generator and its vocabulary ids. */
     static Map<String, String> inputsOf(LanguageSpec l) {
         Map<String, String> in = new TreeMap<>();
         if (l.dir != null) in.put("language.dir", contentHash(Path.of(l.dir), "language.dir"));
         else if ("pcfg".equals(l.kind) && !"authors".equals(l.grammar) && !"random".equals(l.grammar))
             in.put("language.grammar", contentHash(Path.of(l.grammar), "language.grammar"));
+        else if ("causal-lm".equals(l.kind)) {
+            if (l.generator != null) in.put("language.generator", contentHash(Path.of(l.generator), "language.generator"));
+            if (l.vocabIds != null) in.put("language.vocabIds", contentHash(Path.of(l.vocabIds), "language.vocabIds"));
+        }
         return in;
     }
 

@@ -48,7 +48,9 @@ public interface Language {
         return String.join(", ", tasks().stream().map(DownstreamTask::name).toList());
     }
 
+    /** The task of that name; {@code file:PATH} is a user's labelled sentences ({@link LabelledFileTask}) for any language. */
     default DownstreamTask task(String name) {
+        if (name.startsWith(LabelledFileTask.PREFIX)) return LabelledFileTask.read(Path.of(name.substring(LabelledFileTask.PREFIX.length())), this);
         for (DownstreamTask t : tasks()) if (t.name().equals(name)) return t;
         throw new IllegalArgumentException("unknown task '" + name + "' for " + kind() + " (known: " + taskNames() + ")");
     }

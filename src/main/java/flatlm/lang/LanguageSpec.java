@@ -1,6 +1,8 @@
 package flatlm.lang;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import flatlm.lang.causal.CausalLm;
+import flatlm.lang.causal.CausalLmDefinition;
 import flatlm.lang.dyck.Dyck;
 import flatlm.lang.hmm.Hmm;
 import flatlm.lang.pcfg.GrammarShape;
@@ -25,7 +27,7 @@ import java.util.regex.Pattern;
  * unchanged by their existence.
  */
 public final class LanguageSpec {
-    /** pcfg, hmm or dyck (ignored when {@link #dir} is set). */
+    /** pcfg, hmm, dyck or causal-lm (ignored when {@link #dir} is set). */
     public String kind = "pcfg";
     /** A language directory written by {@code flatlm lang generate}; overrides everything else. */
     public String dir;
@@ -51,7 +53,10 @@ public final class LanguageSpec {
     /** HMM: near-permutation transitions, a mixture of this many permutations per block; null or 0 = off. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public Integer permutations;
-    /** HMM: softmax temperature of the permutation weights; required when permutations &gt; 0, else must be null. */
+    /**
+     * HMM: softmax temperature of the permutation weights; required when permutations &gt; 0, else must be null.
+     * causal-lm: the sampling temperature τ (null = 1).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public Double temperature;
     /** PCFG random grammar shape ({@link GrammarShape}); each null = the authors' value. Only with grammar "random". */
@@ -67,6 +72,15 @@ public final class LanguageSpec {
     public Integer pcfgWords;
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public Integer pcfgWordDraws;
+    /** causal-lm: the generator directory (Hugging Face config.json + model.safetensors [+ vocab.json]). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public String generator;
+    /** causal-lm: file of the token ids that are the words, one per line; null = {@link CausalLmDefinition} default. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public String vocabIds;
+    /** causal-lm: hidden control prefix token ids, one class each (task causal-lm:class); null = none. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public List<Integer> controlIds;
     /** Dyck: sentence length (even). */
     public int n = 8;
     /** Dyck: "equal-count" (the paper's Section 6: as many "(" as ")", any order) or "dyck" (proper Dyck words). */
@@ -84,8 +98,11 @@ public final class LanguageSpec {
             case "pcfg" -> pcfg().withLabelMode(parseLabelMode());
             case "hmm" -> Hmm.random(hmmConfig(), seed);
             case "dyck" -> new Dyck(n, Dyck.Support.parse(support));
+            case CausalLm.KIND -> CausalLmDefinition.build(Path.of(generator), vocabIds == null ? null : Path.of(vocabIds),
+                length, temperature == null ? 1.0 : temperature,
+                controlIds == null ? new int[0] : controlIds.stream().mapToInt(Integer::intValue).toArray());
             default -> throw new BadInputException("language kind: unknown language '" + kind
-                + "' (expected pcfg, hmm or dyck)");
+                + "' (expected pcfg, hmm, dyck or causal-lm)");
         };
     }
 
@@ -109,6 +126,11 @@ public final class LanguageSpec {
             }
             if (p == 0 && temperature != null) {
                 throw bad("temperature", "--temperature", "is only used with permutations > 0 (--permutations), got permutations=" + p);
+            }
+        } else if (kind.equals(CausalLm.KIND)) {
+            if (generator == null) throw bad("generator", "--generator", "is required for kind causal-lm");
+            if (temperature != null && (!(temperature > 0) || temperature.isInfinite())) {
+                throw bad("temperature", "--temperature", "must be positive and finite, got " + temperature);
             }
         } else if (kind.equals("pcfg")) {
             for (ShapeKey k : shapeKeys()) {
@@ -227,6 +249,13 @@ public final class LanguageSpec {
                 yield b.toString();
             }
             case "dyck" -> "Dyck, n " + n + ", support " + support;
+            case CausalLm.KIND -> {
+                StringBuilder b = new StringBuilder("causal LM ").append(generator).append(", length ").append(length);
+                b.append(", vocabulary ").append(vocabIds == null ? "default" : vocabIds);
+                if (temperature != null) b.append(", temperature ").append(temperature);
+                if (controlIds != null && !controlIds.isEmpty()) b.append(", ").append(controlIds.size()).append(" control classes");
+                yield b.toString();
+            }
             default -> kind;
         };
     }
@@ -236,7 +265,8 @@ public final class LanguageSpec {
      * parsed back by {@code flatlm.cli.LanguageOptions} they give this spec again (for the fields
      * the kind uses). HMM: the six sizes always, then every optional field that is set; PCFG: the
      * grammar, and for a random grammar its seed; the shape flags, label mode and renormalize
-     * when they differ from the defaults; Dyck: n and support when not the defaults. Arguments
+     * when they differ from the defaults; Dyck: n and support when not the defaults; causal-lm: the
+     * generator, length, and vocabulary file, temperature and control ids when set. Arguments
      * holding characters a shell would interpret are single-quoted.
      */
     public String flags() {
@@ -266,6 +296,19 @@ public final class LanguageSpec {
                     f.add(quote(labelMode));
                 }
                 if (renormalize) f.add("--renormalize");
+            }
+            case CausalLm.KIND -> {
+                f.add("--generator");
+                f.add(quote(generator));
+                if (vocabIds != null) {
+                    f.add("--vocab-ids");
+                    f.add(quote(vocabIds));
+                }
+                add(f, "--length", length);
+                if (temperature != null) add(f, "--temperature", temperature);
+                if (controlIds != null && !controlIds.isEmpty()) {
+                    add(f, "--control-ids", String.join(",", controlIds.stream().map(String::valueOf).toList()));
+                }
             }
             case "dyck" -> {
                 if (n != 8) add(f, "--n", n);

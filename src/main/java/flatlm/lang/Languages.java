@@ -1,5 +1,7 @@
 package flatlm.lang;
 
+import flatlm.lang.causal.CausalLm;
+import flatlm.lang.causal.CausalLmDefinition;
 import flatlm.lang.dyck.Dyck;
 import flatlm.lang.hmm.Hmm;
 import flatlm.lang.pcfg.Pcfg;
@@ -18,8 +20,9 @@ public final class Languages {
             case "pcfg" -> Pcfg.loadDefinition(dir);
             case "hmm" -> Hmm.loadDefinition(dir);
             case "dyck" -> Dyck.loadDefinition(dir);
+            case CausalLm.KIND -> CausalLmDefinition.read(dir);
             default -> throw new BadInputException(dir.resolve(DefinitionFiles.FILE) + ": unknown or missing \"kind\" '" + kind
-                + "' (expected pcfg, hmm or dyck)");
+                + "' (expected pcfg, hmm, dyck or causal-lm)");
         };
     }
 }

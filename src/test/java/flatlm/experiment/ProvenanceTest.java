@@ -120,6 +120,15 @@ class ProvenanceTest {
         Files.writeString(rules, "S -> b 1.0\n");
         assertNotEquals(k1, Provenance.inputsOf(grammar(rules)).get("language.grammar"));
 
+        Path gen = Files.createDirectories(tmp.resolve("gen"));
+        Files.writeString(gen.resolve("config.json"), "{}");
+        flatlm.lang.LanguageSpec lm = new flatlm.lang.LanguageSpec();
+        lm.kind = "causal-lm";
+        lm.generator = gen.toString();
+        String g1 = Provenance.inputsOf(lm).get("language.generator");
+        Files.writeString(gen.resolve("model.safetensors"), "weights");
+        assertNotEquals(g1, Provenance.inputsOf(lm).get("language.generator"), "a causal-lm generator's files");
+
         Path corpus = Files.createDirectories(tmp.resolve("corpus"));
         Files.writeString(corpus.resolve("manifest.json"), "{}");
         flatlm.train.TrainConfig c = new flatlm.train.TrainConfig();
