@@ -95,7 +95,7 @@ class SweepCommandTest {
             new String[] {ok.replace("optimizer.lr: [1e-3", "optimizer.lrr: [1e-3"), "unknown key 'optimizer.lrr'"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "optimizer.lr: []"), "grid 'optimizer.lr' is empty"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "model.d: [big]"), "wrong type"},
-            new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "model.d: [32.5]"), "wrong type"},
+            new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "model.d: [32.5]"), "must be a whole number (Integer), got 32.5"},
             new String[] {ok.replace("seed: [1, 2]", "seed: [one]"), "pre-training seed must be an integer"},
             new String[] {ok.replace("sgd: {from: main", "sgd: {from: mian"), "continues stage 'mian', which does not exist"},
             new String[] {ok.replace("grid:", "gird:"), "unknown key 'gird'"},
