@@ -7,6 +7,7 @@ import flatlm.model.MlmModel;
 import flatlm.model.Torch;
 import flatlm.train.BatchSource;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.train.Trainer;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
@@ -45,11 +46,10 @@ public final class EvalLossCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (sentences < 2) throw new BadInputException("--sentences must be at least 2, got " + sentences);
         Torch.setThreads(threads);
-        Path resolved = Checkpoint.resolve(checkpoint);
-        LanguageSpec spec = Checkpoint.language(resolved);
-        if (spec == null) throw new BadInputException(checkpoint + ": the checkpoint does not record its language");
-        Language language = spec.build();
-        MlmModel model = Checkpoint.loadAnyModel(resolved, "cpu");
+        OpenedCheckpoint cp = Checkpoint.open(checkpoint);
+        Path resolved = cp.path();
+        Language language = cp.language();
+        MlmModel model = cp.model("cpu");
         ExactLoss.Result r = ExactLoss.evaluate(model, ExactLoss.HeldOut.of(language,
             BatchSource.heldOut(language, sentences, seed)), Trainer.EVAL_ROWS);
         if (json) {

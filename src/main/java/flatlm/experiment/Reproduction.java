@@ -299,10 +299,6 @@ public final class Reproduction {
         return RunTraining.lastCheckpoint(r, trainingDir(r));
     }
 
-    private static Path verified(Path cp) throws IOException {
-        return RunTraining.verified(cp);
-    }
-
     /** What identifies a derived row beyond the model: the settings that made it (e.g. the embedding's architecture). */
     private static String settingsHash(Object settings) {
         return Provenance.of(settings, null).key();
@@ -350,7 +346,7 @@ public final class Reproduction {
             List<ResultRow> rows = mlog.get(id);
             if (rows == null) {
                 if (m == null) m = new Measurer(plan);
-                MlmModel model = Checkpoint.loadAnyModel(verified(cp), r.config().device); // measured where it was trained
+                MlmModel model = Checkpoint.openDirectory(cp).model(r.config().device); // measured where it was trained
                 double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
                 rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString());
                 mlog.put(id, rows);
@@ -361,7 +357,7 @@ public final class Reproduction {
             String embeddedId = plan.size == null ? null : id + "|" + embeddedDerivation();
             if (r.experiment().equals("size") && mlog.get(embeddedId) == null) {
                 if (m == null) m = new Measurer(plan);
-                MlmTransformer small = Checkpoint.loadModel(verified(cp), r.config().device);
+                MlmTransformer small = Checkpoint.openDirectory(cp).transformer(r.config().device);
                 ModelConfig s = small.config();
                 Map<String, Integer> e = plan.size.embedInto;
                 ModelConfig large = new ModelConfig(s.vocabWords(), s.maxLength(), e.get("d"), e.get("heads"), e.get("layers"),
@@ -406,7 +402,7 @@ public final class Reproduction {
             String variant = String.format("sparsity-%.2f", s);
             if (mlog.get(variant) != null) continue;
             if (m == null) m = new Measurer(plan);
-            MlmModel model = Checkpoint.loadAnyModel(verified(cp), source.config().device);
+            MlmModel model = Checkpoint.openDirectory(cp).model(source.config().device);
             Pruning.prune(model, s);
             long step = Checkpoint.readState(cp).step();
             List<ResultRow> rows = m.measure("pruning", "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant);

@@ -69,12 +69,8 @@ final class RunTraining {
     static Path lastCheckpoint(RunSpec r, Path dir) throws IOException {
         List<Path> cps = Checkpoint.list(dir.resolve(Trainer.CHECKPOINTS));
         if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + dir);
-        return verified(cps.get(cps.size() - 1));
-    }
-
-    /** The checkpoint, its files checked against its manifest (a corrupt one fails the job, naming the file). */
-    static Path verified(Path cp) throws IOException {
-        Checkpoint.verify(cp);
-        return cp;
+        Path last = cps.get(cps.size() - 1);
+        Checkpoint.verify(last); // a corrupt one fails the job, naming the file
+        return last;
     }
 }

@@ -4,6 +4,7 @@ import flatlm.lang.Language;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;
@@ -145,16 +146,12 @@ public final class Flatness {
 
     /** Loads a checkpoint (directory, model file or run directory: its latest), checksums verified. */
     public static Loaded load(Path checkpoint) throws IOException {
-        Path resolved = Checkpoint.resolve(checkpoint);
-        LanguageSpec spec = Checkpoint.language(resolved);
-        if (spec == null) throw new BadInputException(checkpoint + ": the checkpoint does not record its language");
-        Language language = spec.build();
-        MlmModel model = Checkpoint.loadModel(resolved, "cpu");
+        OpenedCheckpoint cp = Checkpoint.open(checkpoint);
+        Language language = cp.language();
+        MlmModel model = cp.transformer("cpu");
         if (model.vocabWords() != language.vocabulary().size())
             throw new BadInputException(checkpoint + ": the model has " + model.vocabWords() + " words, its language "
                 + language.vocabulary().size());
-        long step = Files.isDirectory(resolved) && Files.isRegularFile(resolved.resolve(Checkpoint.STATE))
-            ? Checkpoint.readState(resolved).step() : -1;
-        return new Loaded(resolved, model, language, step);
+        return new Loaded(cp.path(), model, language, cp.step().orElse(-1));
     }
 }

@@ -169,7 +169,7 @@ public final class Trainer {
     /** Initialises the weights from another checkpoint (same architecture), e.g. to continue past saturation. */
     private Trainer initFrom(Path checkpoint) throws IOException {
         if (step != 0) throw new IllegalStateException("initFrom on a resumed run");
-        SafeTensors.load(Checkpoint.modelFile(Checkpoint.resolve(checkpoint)), model);
+        SafeTensors.load(Checkpoint.open(checkpoint).modelFile(), model);
         return this;
     }
 
