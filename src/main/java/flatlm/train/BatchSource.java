@@ -29,7 +29,7 @@ public abstract class BatchSource {
         return new BatchSource() {
             @Override
             public int[][] sentences(long step, int batchSize) {
-                SplittableRandom rng = rngFor(seed, step, 1);
+                SplittableRandom rng = rngFor(seed, step, RngStreams.SENTENCES);
                 int[][] out = new int[batchSize][];
                 for (int b = 0; b < batchSize; b++) out[b] = language.sample(rng).words();
                 return out;

@@ -220,8 +220,8 @@ public final class Trainer {
             try (PointerScope scope = new PointerScope()) {
                 int[][] sentences = source.sentences(step, cfg.batchSize);
                 for (int[] s : sentences) tokens += s.length;
-                MlmBatch batch = masking.batch(sentences, BatchSource.rngFor(cfg.seed, step, 2));
-                if (cfg.model.dropout > 0) torch.manual_seed(BatchSource.rngFor(cfg.seed, step, 3).nextLong());
+                MlmBatch batch = masking.batch(sentences, BatchSource.rngFor(cfg.seed, step, RngStreams.MASKING));
+                if (cfg.model.dropout > 0) torch.manual_seed(BatchSource.rngFor(cfg.seed, step, RngStreams.DROPOUT).nextLong());
                 model.setTraining(true);
                 model.zeroGrad();
                 loss = algorithm.gradients(model, new Algorithm.Step(sentences, batch, step));
