@@ -132,9 +132,9 @@ public final class Flatness {
         SplittableRandom rng = new SplittableRandom(o.seed());
         Progress p = progress == null ? Progress.NONE : progress;
         return switch (estimator) {
-            case FISHER -> TraceEstimators.fisherBatched(model, source, o.selection(), o.fisherBatch(), o.budget(), rng, p);
-            case FISHER_PER_SAMPLE -> TraceEstimators.fisherPerSample(model, source, o.selection(), o.budget(), rng, p);
-            case HUTCHINSON -> TraceEstimators.hutchinson(model, source, o.labels(), o.selection(), o.hutchinsonBatch(),
+            case FISHER -> FisherEstimator.batched(model, source, o.selection(), o.fisherBatch(), o.budget(), rng, p);
+            case FISHER_PER_SAMPLE -> FisherEstimator.perSample(model, source, o.selection(), o.budget(), rng, p);
+            case HUTCHINSON -> Hutchinson.estimate(model, source, o.labels(), o.selection(), o.hutchinsonBatch(),
                 o.budget(), rng, p);
             case TOP_EIG -> TopEigenvalue.estimate(model, source, o.labels(), o.selection(), o.eigContexts(), o.eigGroups(),
                 o.eigMethod(), o.eigTolerance(), o.eigIterations(), o.budget(), rng, p);
