@@ -1,6 +1,6 @@
 package flatlm.cli;
 
-import flatlm.eval.CheckpointSweep;
+import flatlm.train.CheckpointSweep;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.LanguageCheck;

@@ -136,7 +136,7 @@ public final class FlatnessCommand implements Callable<Integer> {
         List<String> refused = new ArrayList<>();
         if (target.run != null) {
             if (!Files.isDirectory(target.run)) throw new BadInputException(target.run + ": not a run directory");
-            checkpoints = flatlm.eval.CheckpointSweep.verified(target.run, refused);
+            checkpoints = flatlm.train.CheckpointSweep.verified(target.run, refused);
         } else {
             checkpoints = List.of(target.checkpoint);
         }

@@ -1,5 +1,6 @@
 package flatlm.train;
 
+import flatlm.model.Optimizer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,8 +1,11 @@
 package flatlm.train;
 
 import flatlm.lang.LanguageSpec;
+import flatlm.model.LrSchedule;
 import flatlm.util.BadInputException;
+import org.bytedeco.pytorch.Tensor;
 
+import java.util.LinkedHashMap;
 import java.util.Set;
 
 /**
@@ -104,6 +107,20 @@ public final class TrainConfig {
         public double weightDecay = 0.01;
         /** SGD momentum (0 = plain SGD). */
         public double momentum = 0;
+
+        /** The optimizer this section names, over {@code params}. */
+        public flatlm.model.Optimizer build(LinkedHashMap<String, Tensor> params) {
+            return switch (name) {
+                case "adamw" -> new flatlm.model.Optimizer.AdamW(params, beta1, beta2, eps, weightDecay);
+                case "sgd" -> new flatlm.model.Optimizer.Sgd(params, momentum, weightDecay);
+                default -> throw new BadInputException("optimizer.name: unknown optimizer '" + name + "'");
+            };
+        }
+    }
+
+    /** The learning-rate schedule of this run: peak {@code optimizer.lr} over {@code steps}. */
+    public LrSchedule lrSchedule() {
+        return new LrSchedule(optimizer.lr, schedule.warmup, schedule.decay, schedule.minLrRatio, steps);
     }
 
     /** Linear warmup, then constant, linear or cosine decay to minLrRatio · lr at the last step. */

@@ -1,5 +1,7 @@
 package flatlm.train;
 
+import flatlm.model.LrSchedule;
+import flatlm.model.Optimizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flatlm.eval.ExactLoss;
 import flatlm.lang.Language;
@@ -76,8 +78,8 @@ public final class Trainer {
         Torch.setThreads(cfg.threads);
         this.language = cfg.language.build();
         this.model = buildModel(cfg, language);
-        this.optimizer = Optimizer.of(cfg.optimizer, model.namedParameters());
-        this.schedule = LrSchedule.of(cfg);
+        this.optimizer = cfg.optimizer.build(model.namedParameters());
+        this.schedule = cfg.lrSchedule();
         this.source = cfg.data.corpus == null ? BatchSource.fresh(language, cfg.seed)
             : BatchSource.corpus(Path.of(cfg.data.corpus), language);
         this.masking = new Masking(cfg.data.masking, language.vocabulary().size());

@@ -1,5 +1,6 @@
 package flatlm.eval;
 
+import flatlm.train.CheckpointSweep;
 import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.model.MlmModel;

@@ -1,5 +1,6 @@
 package flatlm.train;
 
+import flatlm.model.LrSchedule;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
