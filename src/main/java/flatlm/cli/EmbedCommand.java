@@ -7,7 +7,6 @@ import flatlm.flatness.Params;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
-import flatlm.model.SafeTensors;
 import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
 import flatlm.train.OpenedCheckpoint;

@@ -2,10 +2,9 @@ package flatlm.cli;
 
 import flatlm.eval.ExactLoss;
 import flatlm.lang.Language;
-import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.model.Torch;
-import flatlm.train.BatchSource;
+import flatlm.train.HeldOutSpec;
 import flatlm.train.Checkpoint;
 import flatlm.train.OpenedCheckpoint;
 import flatlm.train.Trainer;
@@ -32,7 +31,7 @@ public final class EvalLossCommand implements Callable<Integer> {
     @Option(names = "--sentences", defaultValue = "1000", description = "Held-out sentences (default: ${DEFAULT-VALUE}).")
     int sentences;
 
-    @Option(names = "--seed", defaultValue = "12345", description = "Seed of the held-out sentences (default: ${DEFAULT-VALUE}, "
+    @Option(names = "--seed", defaultValue = "" + HeldOutSpec.DEFAULT_SEED, description = "Seed of the held-out sentences (default: ${DEFAULT-VALUE}, "
         + "the training default, so the numbers match metrics.jsonl when --sentences matches too).")
     long seed;
 
@@ -50,8 +49,7 @@ public final class EvalLossCommand implements Callable<Integer> {
         Path resolved = cp.path();
         Language language = cp.language();
         MlmModel model = cp.model("cpu");
-        ExactLoss.Result r = ExactLoss.evaluate(model, ExactLoss.HeldOut.of(language,
-            BatchSource.heldOut(language, sentences, seed)), Trainer.EVAL_ROWS);
+        ExactLoss.Result r = ExactLoss.evaluate(model, new HeldOutSpec(sentences, seed).build(language), Trainer.EVAL_ROWS);
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("checkpoint", resolved.toString());

@@ -7,7 +7,6 @@ import flatlm.flatness.Labels;
 import flatlm.flatness.ParameterSelection;
 import flatlm.flatness.TopEigenvalue;
 import flatlm.model.Torch;
-import flatlm.train.Checkpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import flatlm.util.Io;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.model.Pruning;
-import flatlm.model.SafeTensors;
 import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
 import flatlm.train.OpenedCheckpoint;

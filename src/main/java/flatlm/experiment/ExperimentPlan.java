@@ -72,8 +72,13 @@ public final class ExperimentPlan {
         /** Parameter names or prefixes left out of Tr(H). */
         public List<String> flatnessExclude = new ArrayList<>();
         /** Held-out sentences of the exact loss. */
-        public int evalSentences = 256;
-        public long evalSeed = 12345;
+        public int evalSentences = flatlm.train.HeldOutSpec.DEFAULT_SENTENCES;
+        public long evalSeed = flatlm.train.HeldOutSpec.DEFAULT_SEED;
+
+        /** The held-out set of the measured exact loss (results.csv). */
+        public flatlm.train.HeldOutSpec heldOut() {
+            return new flatlm.train.HeldOutSpec(evalSentences, evalSeed);
+        }
         /**
          * The representation the main probe reads, per task ("LAYER/READ", {@link flatlm.eval.Representation#parse}:
          * final/concat = the paper's, 2/masked, ...); a task not listed reads final/concat. Stated in the report.

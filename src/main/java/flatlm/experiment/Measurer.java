@@ -17,7 +17,6 @@ import flatlm.lang.Language;
 import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;
 import flatlm.report.Saturation;
-import flatlm.train.BatchSource;
 import flatlm.train.Trainer;
 import flatlm.util.Configs;
 
@@ -44,8 +43,7 @@ final class Measurer {
     Measurer(ExperimentPlan plan) throws IOException {
         this.plan = plan;
         this.language = plan.language.build();
-        this.heldOut = ExactLoss.HeldOut.of(language,
-            BatchSource.heldOut(language, plan.measure.evalSentences, plan.measure.evalSeed));
+        this.heldOut = plan.measure.heldOut().build(language);
     }
 
     Language language() {

@@ -1,14 +1,12 @@
 package flatlm.flatness;
 
 import flatlm.lang.Language;
-import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.train.Checkpoint;
 import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 

@@ -91,9 +91,14 @@ public final class TrainConfig {
         /** single (one uniform masked position per sentence, the paper's setting) or bert (15%, at most 5). */
         public String masking = "single";
         /** Held-out sentences for the exact evaluation (every position of each is evaluated). */
-        public int evalSentences = 256;
+        public int evalSentences = HeldOutSpec.DEFAULT_SENTENCES;
         /** Seed of the held-out set (independent of the training seed). */
-        public long evalSeed = 12345;
+        public long evalSeed = HeldOutSpec.DEFAULT_SEED;
+
+        /** The held-out set of the exact evaluation in metrics.jsonl. */
+        public HeldOutSpec heldOut() {
+            return new HeldOutSpec(evalSentences, evalSeed);
+        }
     }
 
     /** adamw or sgd. */

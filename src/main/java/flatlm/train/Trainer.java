@@ -84,8 +84,7 @@ public final class Trainer {
             : BatchSource.corpus(Path.of(cfg.data.corpus), language);
         this.masking = new Masking(cfg.data.masking, language.vocabulary().size());
         this.algorithm = Algorithm.of(cfg, language);
-        this.heldOut = ExactLoss.HeldOut.of(language,
-            BatchSource.heldOut(language, cfg.data.evalSentences, cfg.data.evalSeed));
+        this.heldOut = cfg.data.heldOut().build(language);
     }
 
     /**
