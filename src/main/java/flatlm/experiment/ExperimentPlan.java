@@ -61,9 +61,9 @@ public final class ExperimentPlan {
         /** Tr(H) estimator: fisher (the paper's) or hutchinson. */
         public String flatness = "fisher";
         /** Tr(H) stops at this relative standard error (at least 20 samples) ... */
-        public double flatnessRelStderr = 0.05;
+        public double flatnessRelStderr = flatlm.flatness.Budget.DEFAULT_REL_STDERR;
         /** ... or at this many samples, recorded as trH_stop max-samples in results.csv. */
-        public long flatnessMaxSamples = 1_000_000;
+        public long flatnessMaxSamples = flatlm.flatness.Budget.DEFAULT_MAX;
         /**
          * An optional time limit in seconds (null: none). A limit in seconds makes the estimate's
          * precision depend on the machine's load, so presets stop on samples instead.

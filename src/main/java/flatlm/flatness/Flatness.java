@@ -73,6 +73,11 @@ public final class Flatness {
                           int eigIterations) {
         public static final int FISHER_BATCH = 32;
         public static final int HUTCHINSON_BATCH = 32;
+        public static final long SEED = 1;
+        public static final int EIG_CONTEXTS = 1024;
+        public static final int EIG_GROUPS = 8;
+        public static final double EIG_TOLERANCE = 1e-3;
+        public static final int EIG_ITERATIONS = 100;
 
         public Options {
             if (fisherBatch < 1) throw new BadInputException("--batch must be >= 1, got " + fisherBatch);
@@ -85,8 +90,8 @@ public final class Flatness {
 
         /** 5% relative standard error, batches of 32 contexts, exact labels, all parameters, seed 1, Lanczos on 1024 contexts. */
         public static Options defaults() {
-            return new Options(Budget.relStderr(0.05), FISHER_BATCH, HUTCHINSON_BATCH, Labels.EXACT, ParameterSelection.all(), 1,
-                1024, 8, TopEigenvalue.Method.LANCZOS, 1e-3, 100);
+            return new Options(Budget.relStderr(Budget.DEFAULT_REL_STDERR), FISHER_BATCH, HUTCHINSON_BATCH, Labels.EXACT,
+                ParameterSelection.all(), SEED, EIG_CONTEXTS, EIG_GROUPS, TopEigenvalue.Method.LANCZOS, EIG_TOLERANCE, EIG_ITERATIONS);
         }
 
         public Options withBudget(Budget b) {
