@@ -124,11 +124,8 @@ public final class Hmm implements Language {
 
     private final Config config;
     private final Long seed; // null when unknown (a definition written without one)
-    private final int S;
-    private final int V;
     private final double[] initial;
-    private final double[][] trans; // [s][t] = P(s_{i+1} = t | s_i = s)
-    private final double[][] emit;  // [s][v] = P(x_i = v | s_i = s)
+    private final double[][] trans, emit; // as in ForwardBackward, which reads them (shared, never changed)
     private final Vocabulary vocabulary;
     private final ForwardBackward fb;
 
@@ -140,13 +137,11 @@ public final class Hmm implements Language {
         HmmDefinition.validate("hmm", config, initial, transition, emission);
         this.config = config;
         this.seed = seed.isPresent() ? seed.getAsLong() : null;
-        this.S = config.states();
-        this.V = config.words();
         this.initial = initial.clone();
         this.trans = deepCopy(transition);
         this.emit = deepCopy(emission);
-        List<String> names = new ArrayList<>(V);
-        for (int v = 0; v < V; v++) names.add("w" + v);
+        List<String> names = new ArrayList<>(config.words());
+        for (int v = 0; v < config.words(); v++) names.add("w" + v);
         this.vocabulary = new Vocabulary(names);
         this.fb = new ForwardBackward(config.length(), this.initial, trans, emit, vocabulary);
     }
@@ -247,7 +242,7 @@ public final class Hmm implements Language {
     /** The seed of {@link #random}, if known. */
     public OptionalLong seed() { return seed == null ? OptionalLong.empty() : OptionalLong.of(seed); }
 
-    public int numStates() { return S; }
+    public int numStates() { return config.states(); }
 
     public double[] initial() { return initial.clone(); }
 
