@@ -1,6 +1,6 @@
 package flatlm.cli;
 
-import flatlm.eval.CheckpointSweep;
+import flatlm.train.CheckpointSweep;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.LanguageCheck;
@@ -12,6 +12,7 @@ import flatlm.lang.Languages;
 import flatlm.model.MlmModel;
 import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import flatlm.util.Io;
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
 /**
@@ -87,10 +89,11 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
     }
 
     private int single(Probe.Setup setup, Language given) throws IOException {
-        Path resolved = Checkpoint.resolve(target.checkpoint);
-        Language language = languageOf(resolved, given, target.checkpoint.toString());
+        OpenedCheckpoint cp = Checkpoint.open(target.checkpoint);
+        Path resolved = cp.path();
+        Language language = languageOf(cp, given, target.checkpoint.toString());
         DownstreamTask task = LanguageCheck.task(language, common.task, "the checkpoint's language");
-        Loaded l = load(resolved, language, target.checkpoint.toString());
+        Loaded l = load(cp, language, target.checkpoint.toString());
         List<DownstreamSplit> splits = Probe.splits(task, setup);
         DownstreamResult r = withBar(method() + " " + task.name(), work(setup), unit(),
             bar -> evaluate(l.model(), language, task, splits, setup, bar::step));
@@ -115,7 +118,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         List<Path> checkpoints = CheckpointSweep.verified(runDir, refused);
         // Every checkpoint of a run shares its language: build it (and the splits) once, check the rest.
         Path first = checkpoints.get(0);
-        Language language = languageOf(first, given, first.toString());
+        Language language = languageOf(Checkpoint.opened(first), given, first.toString());
         String spec = specJson(first);
         DownstreamTask task = LanguageCheck.task(language, common.task, "the run's language");
         List<DownstreamSplit> splits = Probe.splits(task, setup);
@@ -125,7 +128,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
                     throw new BadInputException(dir + ": checkpoint of another language than " + first.getFileName()
                         + " in the same run");
                 }
-                Loaded l = load(dir, language, dir.toString());
+                Loaded l = load(Checkpoint.opened(dir), language, dir.toString());
                 return evaluate(l.model(), language, task, splits, setup, bar::step);
             }, null));
         List<CheckpointSweep.Row> rows = swept.rows();
@@ -206,15 +209,15 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
     }
 
     private static String specJson(Path resolved) {
-        LanguageSpec spec = Checkpoint.language(resolved);
+        LanguageSpec spec = Checkpoint.opened(resolved).spec();
         return spec == null ? "" : Configs.toJson(spec);
     }
 
     /** The checkpoint's language (or {@code given}, after checking it is the same). */
-    static Language languageOf(Path resolved, Language given, String what) throws IOException {
+    static Language languageOf(OpenedCheckpoint cp, Language given, String what) throws IOException {
         LanguageSpec spec;
         try {
-            spec = Checkpoint.language(resolved);
+            spec = cp.spec();
         } catch (BadInputException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -229,20 +232,17 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         return stored;
     }
 
-    Loaded load(Path resolved, Language language, String what) throws IOException {
+    Loaded load(OpenedCheckpoint cp, Language language, String what) throws IOException {
         MlmModel model;
         try {
-            model = Checkpoint.loadAnyModel(resolved, device); // transformer or LSTM
+            model = cp.model(device); // transformer or LSTM
         } catch (BadInputException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new BadInputException(what + ": cannot load the model (" + e.getMessage() + ")");
         }
         LanguageCheck.requireCompatible(model, language, "the checkpoint " + what);
-        Long step = null;
-        if (Files.isDirectory(resolved) && Files.isRegularFile(resolved.resolve(Checkpoint.STATE))) {
-            step = Checkpoint.readState(resolved).step();
-        }
-        return new Loaded(resolved, step, language, model);
+        OptionalLong s = cp.step();
+        return new Loaded(cp.path(), s.isPresent() ? s.getAsLong() : null, language, model);
     }
 }

@@ -7,9 +7,9 @@ import flatlm.flatness.Params;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
-import flatlm.model.SafeTensors;
 import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import org.bytedeco.javacpp.PointerScope;
@@ -77,8 +77,9 @@ public final class EmbedCommand implements Callable<Integer> {
         if (Files.exists(out) && !force) throw new BadInputException(out + " exists (use --force to replace it)");
         if (checkSentences < 0) throw new BadInputException("--check-sentences must be >= 0");
         Torch.setThreads(1);
-        Path resolved = Checkpoint.resolve(checkpoint);
-        ModelConfig small = SafeTensors.readConfig(Checkpoint.modelFile(resolved));
+        OpenedCheckpoint cp = Checkpoint.open(checkpoint);
+        Path resolved = cp.path();
+        ModelConfig small = cp.config();
         ModelConfig large;
         String name;
         if (into != null) {
@@ -97,9 +98,9 @@ public final class EmbedCommand implements Callable<Integer> {
 
         double maxDiff = Double.NaN;
         long predictions = 0;
-        LanguageSpec spec = Checkpoint.language(resolved);
+        LanguageSpec spec = cp.spec();
         if (checkSentences > 0 && spec != null) {
-            MlmTransformer s = Checkpoint.loadModel(resolved, "cpu");
+            MlmTransformer s = cp.transformer("cpu");
             List<MaskedContext> cs = ContextSource.of(spec.build()).draw(checkSentences, new SplittableRandom(1), false);
             maxDiff = 0;
             for (int from = 0; from < cs.size(); from += 256) {

@@ -2,11 +2,11 @@ package flatlm.cli;
 
 import flatlm.eval.ExactLoss;
 import flatlm.lang.Language;
-import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.model.Torch;
-import flatlm.train.BatchSource;
+import flatlm.train.HeldOutSpec;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.train.Trainer;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
@@ -31,7 +31,7 @@ public final class EvalLossCommand implements Callable<Integer> {
     @Option(names = "--sentences", defaultValue = "1000", description = "Held-out sentences (default: ${DEFAULT-VALUE}).")
     int sentences;
 
-    @Option(names = "--seed", defaultValue = "12345", description = "Seed of the held-out sentences (default: ${DEFAULT-VALUE}, "
+    @Option(names = "--seed", defaultValue = "" + HeldOutSpec.DEFAULT_SEED, description = "Seed of the held-out sentences (default: ${DEFAULT-VALUE}, "
         + "the training default, so the numbers match metrics.jsonl when --sentences matches too).")
     long seed;
 
@@ -45,13 +45,11 @@ public final class EvalLossCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (sentences < 2) throw new BadInputException("--sentences must be at least 2, got " + sentences);
         Torch.setThreads(threads);
-        Path resolved = Checkpoint.resolve(checkpoint);
-        LanguageSpec spec = Checkpoint.language(resolved);
-        if (spec == null) throw new BadInputException(checkpoint + ": the checkpoint does not record its language");
-        Language language = spec.build();
-        MlmModel model = Checkpoint.loadAnyModel(resolved, "cpu");
-        ExactLoss.Result r = ExactLoss.evaluate(model, ExactLoss.HeldOut.of(language,
-            BatchSource.heldOut(language, sentences, seed)), Trainer.EVAL_ROWS);
+        OpenedCheckpoint cp = Checkpoint.open(checkpoint);
+        Path resolved = cp.path();
+        Language language = cp.language();
+        MlmModel model = cp.model("cpu");
+        ExactLoss.Result r = ExactLoss.evaluate(model, new HeldOutSpec(sentences, seed).build(language), Trainer.EVAL_ROWS);
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("checkpoint", resolved.toString());

@@ -7,7 +7,6 @@ import flatlm.flatness.Labels;
 import flatlm.flatness.ParameterSelection;
 import flatlm.flatness.TopEigenvalue;
 import flatlm.model.Torch;
-import flatlm.train.Checkpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import flatlm.util.Io;
@@ -53,14 +52,14 @@ public final class FlatnessCommand implements Callable<Integer> {
         description = "fisher, fisher-per-sample, hutchinson, top-eig; several separated by commas (default: ${DEFAULT-VALUE}).")
     List<String> estimators;
 
-    @Option(names = "--rel-stderr", defaultValue = "0.05",
+    @Option(names = "--rel-stderr", defaultValue = "" + Budget.DEFAULT_REL_STDERR,
         description = "Stop at this relative standard error (default: ${DEFAULT-VALUE}; 0: run to --max-samples).")
     double relStderr;
 
-    @Option(names = "--min-samples", defaultValue = "20", description = "Samples before the relative standard error may stop (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--min-samples", defaultValue = "" + Budget.DEFAULT_MIN, description = "Samples before the relative standard error may stop (default: ${DEFAULT-VALUE}).")
     long minSamples;
 
-    @Option(names = "--max-samples", defaultValue = "1000000",
+    @Option(names = "--max-samples", defaultValue = "" + Budget.DEFAULT_MAX,
         description = "Stop after this many samples (top-eig: contexts) (default: ${DEFAULT-VALUE}).")
     long maxSamples;
 
@@ -86,18 +85,18 @@ public final class FlatnessCommand implements Callable<Integer> {
     @Option(names = "--eig-method", defaultValue = "lanczos", description = "top-eig: lanczos or power (default: ${DEFAULT-VALUE}).")
     String eigMethod;
 
-    @Option(names = "--eig-contexts", defaultValue = "1024",
+    @Option(names = "--eig-contexts", defaultValue = "" + Flatness.Options.EIG_CONTEXTS,
         description = "top-eig: contexts of the first round, doubled until --rel-stderr or --max-samples (default: ${DEFAULT-VALUE}).")
     int eigContexts;
 
-    @Option(names = "--eig-tolerance", defaultValue = "1e-3",
+    @Option(names = "--eig-tolerance", defaultValue = "" + Flatness.Options.EIG_TOLERANCE,
         description = "top-eig: Lanczos residual / power-iteration relative change at convergence (default: ${DEFAULT-VALUE}).")
     double eigTolerance;
 
-    @Option(names = "--eig-iterations", defaultValue = "100", description = "top-eig: maximum iterations (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--eig-iterations", defaultValue = "" + Flatness.Options.EIG_ITERATIONS, description = "top-eig: maximum iterations (default: ${DEFAULT-VALUE}).")
     int eigIterations;
 
-    @Option(names = "--seed", defaultValue = "1",
+    @Option(names = "--seed", defaultValue = "" + Flatness.Options.SEED,
         description = "Seed of sentences, masks, labels and probes; the same for every checkpoint (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -136,7 +135,7 @@ public final class FlatnessCommand implements Callable<Integer> {
         List<String> refused = new ArrayList<>();
         if (target.run != null) {
             if (!Files.isDirectory(target.run)) throw new BadInputException(target.run + ": not a run directory");
-            checkpoints = flatlm.eval.CheckpointSweep.verified(target.run, refused);
+            checkpoints = flatlm.train.CheckpointSweep.verified(target.run, refused);
         } else {
             checkpoints = List.of(target.checkpoint);
         }

@@ -12,6 +12,7 @@ import flatlm.lang.Languages;
 import flatlm.model.MlmModel;
 import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import picocli.CommandLine.Command;
@@ -61,12 +62,13 @@ public final class ProbeCommand extends CheckpointEvalCommand {
         Torch.setThreads(common.threads);
         Probe.Setup setup = setup();
         Language given = languageDir == null ? null : Languages.load(languageDir);
-        Path resolved = Checkpoint.resolve(target.checkpoint);
-        Language language = languageOf(resolved, given, target.checkpoint.toString());
+        OpenedCheckpoint cp = Checkpoint.open(target.checkpoint);
+        Path resolved = cp.path();
+        Language language = languageOf(cp, given, target.checkpoint.toString());
         DownstreamTask task = LanguageCheck.task(language, common.task, "the checkpoint's language");
         Representation.Read read = representation.readChoice();
         new Representation(Representation.FINAL, read).positionOf(task); // the masked read needs a position
-        Loaded l = load(resolved, language, target.checkpoint.toString());
+        Loaded l = load(cp, language, target.checkpoint.toString());
         MlmModel model = l.model();
         List<DownstreamSplit> splits = Probe.splits(task, setup);
         List<LayerProbe.Layer> layers = withBar("probe " + task.name() + " per layer", (long) setup.seeds() * model.numLayerStates(),

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.model.Pruning;
-import flatlm.model.SafeTensors;
 import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import picocli.CommandLine.Command;
@@ -85,12 +85,11 @@ public final class PruneCommand implements Callable<Integer> {
         Pruning.checkSparsity(sparsity);
         if (Files.exists(out) && !isEmptyDirectory(out))
             throw new BadInputException(out + " exists and is not an empty directory (choose another --out)");
-        Path resolved = Checkpoint.resolve(checkpoint);
-        LanguageSpec language = Checkpoint.language(resolved);
-        if (language == null)
-            throw new BadInputException(checkpoint + ": the checkpoint does not record its language");
-        long step = step(resolved);
-        MlmModel model = Checkpoint.loadAnyModel(resolved, "cpu");
+        OpenedCheckpoint cp = Checkpoint.open(checkpoint);
+        Path resolved = cp.path();
+        LanguageSpec language = cp.requireSpec();
+        long step = cp.recordedStep();
+        MlmModel model = cp.model("cpu");
         Pruning.Result r = Pruning.prune(model, sparsity);
 
         Path abs = out.toAbsolutePath();
@@ -122,17 +121,6 @@ public final class PruneCommand implements Callable<Integer> {
         o.put("threshold", r.threshold());
         o.put("matrices", r.matrices());
         return o;
-    }
-
-    private static long step(Path resolved) throws IOException {
-        if (Files.isDirectory(resolved) && Files.isRegularFile(resolved.resolve(Checkpoint.STATE)))
-            return Checkpoint.readState(resolved).step();
-        String s = SafeTensors.readMetadata(Checkpoint.modelFile(resolved)).get("flatlm.step");
-        try {
-            return s == null ? 0 : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 
     private static boolean isEmptyDirectory(Path p) throws IOException {

@@ -61,9 +61,9 @@ public final class ExperimentPlan {
         /** Tr(H) estimator: fisher (the paper's) or hutchinson. */
         public String flatness = "fisher";
         /** Tr(H) stops at this relative standard error (at least 20 samples) ... */
-        public double flatnessRelStderr = 0.05;
+        public double flatnessRelStderr = flatlm.flatness.Budget.DEFAULT_REL_STDERR;
         /** ... or at this many samples, recorded as trH_stop max-samples in results.csv. */
-        public long flatnessMaxSamples = 1_000_000;
+        public long flatnessMaxSamples = flatlm.flatness.Budget.DEFAULT_MAX;
         /**
          * An optional time limit in seconds (null: none). A limit in seconds makes the estimate's
          * precision depend on the machine's load, so presets stop on samples instead.
@@ -72,8 +72,13 @@ public final class ExperimentPlan {
         /** Parameter names or prefixes left out of Tr(H). */
         public List<String> flatnessExclude = new ArrayList<>();
         /** Held-out sentences of the exact loss. */
-        public int evalSentences = 256;
-        public long evalSeed = 12345;
+        public int evalSentences = flatlm.train.HeldOutSpec.DEFAULT_SENTENCES;
+        public long evalSeed = flatlm.train.HeldOutSpec.DEFAULT_SEED;
+
+        /** The held-out set of the measured exact loss (results.csv). */
+        public flatlm.train.HeldOutSpec heldOut() {
+            return new flatlm.train.HeldOutSpec(evalSentences, evalSeed);
+        }
         /**
          * The representation the main probe reads, per task ("LAYER/READ", {@link flatlm.eval.Representation#parse}:
          * final/concat = the paper's, 2/masked, ...); a task not listed reads final/concat. Stated in the report.

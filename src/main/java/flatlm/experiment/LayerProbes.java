@@ -68,10 +68,7 @@ final class LayerProbes {
         for (String read : plan.measure.probeLayers) {
             String id = cp.getFileName() + "|" + read;
             if (have.get(id) != null) continue;
-            if (model == null) {
-                Checkpoint.verify(cp);
-                model = Checkpoint.loadAnyModel(cp, r.config().device);
-            }
+            if (model == null) model = Checkpoint.openDirectory(cp).model(r.config().device);
             long step = Checkpoint.readState(cp).step();
             List<LayerRow> rows = probe(r, model, step, kl, Representation.Read.parse(read), m, out.relativize(cp).toString());
             have.put(id, rows);

@@ -16,7 +16,7 @@ import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;
-import flatlm.train.BatchSource;
+import flatlm.report.Saturation;
 import flatlm.train.Trainer;
 import flatlm.util.Configs;
 
@@ -43,8 +43,7 @@ final class Measurer {
     Measurer(ExperimentPlan plan) throws IOException {
         this.plan = plan;
         this.language = plan.language.build();
-        this.heldOut = ExactLoss.HeldOut.of(language,
-            BatchSource.heldOut(language, plan.measure.evalSentences, plan.measure.evalSeed));
+        this.heldOut = plan.measure.heldOut().build(language);
     }
 
     Language language() {
@@ -132,7 +131,7 @@ final class Measurer {
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes) {
             out.add(new ResultRow(experiment, run, variant, seed, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
-                l.klStderr(), l.kl() < plan.saturationKl, t == null ? Double.NaN : t.value(), t == null ? Double.NaN : t.stderr(),
+                l.klStderr(), Saturation.saturated(l.kl(), plan.saturationKl), t == null ? Double.NaN : t.value(), t == null ? Double.NaN : t.stderr(),
                 t == null ? "" : t.estimator(), plan.measure.tasks.isEmpty() ? 0 : p.train(), p.accuracy(), p.bayes(), checkpoint,
                 t == null ? "" : t.stop()));
         }

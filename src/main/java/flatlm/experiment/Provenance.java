@@ -114,7 +114,7 @@ public record Provenance(int format, JsonNode settings, Map<String, String> inpu
     /** The weights a run starts from (a checkpoint, model file or run directory: its resolved model file). */
     private static String initFromHash(String initFrom) {
         try {
-            return Checksums.sha256(flatlm.train.Checkpoint.modelFile(flatlm.train.Checkpoint.resolve(Path.of(initFrom))));
+            return Checksums.sha256(flatlm.train.Checkpoint.open(Path.of(initFrom)).modelFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,12 +3,10 @@ package flatlm.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import flatlm.dyck.DyckExperiment;
 import flatlm.eval.Headroom;
 import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
-import flatlm.model.Pruning;
 import flatlm.flatness.Embedding;
 import flatlm.report.ResultRow;
 import flatlm.train.Checkpoint;
@@ -145,6 +143,11 @@ public final class Reproduction {
         return byId.get("convergence/adamw/s" + plan.seeds.get(0));
     }
 
+    private PruningExperiment pruning() {
+        RunSpec source = pruningSource();
+        return new PruningExperiment(plan, out, measureKey, log, source, languageLayer(), () -> finalCheckpoint(source));
+    }
+
     public List<RunSpec> runs() {
         return List.copyOf(runs);
     }
@@ -160,8 +163,8 @@ public final class Reproduction {
         k.put("measure", measureKey.key());
         if (plan.algorithms != null && plan.algorithms.lookup) k.put("lookup", lookupDir().getFileName().toString());
         if (plan.size != null) k.put("embedded", embeddedDerivation());
-        if (plan.pruning != null) k.put("recovered", recoveredDerivation());
-        if (plan.dyck != null) k.put("dyck", dyckKey(dyckOptions()));
+        if (plan.pruning != null) k.put("recovered", pruning().recoveredDerivation());
+        if (plan.dyck != null) k.put("dyck", DyckRun.key(plan));
         return k;
     }
 
@@ -183,8 +186,8 @@ public final class Reproduction {
         for (RunSpec r : runs) jobs.add("measure " + r.id(), List.of("train " + r.id()), () -> measureRun(r));
         if (plan.algorithms != null && plan.algorithms.lookup) jobs.add("measure algorithms/lookup", List.of(), this::measureLookup);
         if (plan.pruning != null && !plan.pruning.sparsities.isEmpty())
-            jobs.add("measure pruning/prune", List.of("train " + pruningSource().id()), this::measurePruning);
-        if (plan.dyck != null) jobs.add("dyck", List.of(), this::dyck);
+            jobs.add("measure pruning/prune", List.of("train " + pruningSource().id()), () -> pruning().measure());
+        if (plan.dyck != null) jobs.add("dyck", List.of(), () -> DyckRun.run(plan, out, log));
         return jobs;
     }
 
@@ -270,7 +273,7 @@ public final class Reproduction {
         java.util.function.Predicate<String> current = id -> !id.contains("|") || derivations().contains(id.substring(id.indexOf('|') + 1));
         for (RunSpec r : runs) rows.addAll(MeasurementLog.of(r.dir(out), measureKey).rows(current));
         if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(MeasurementLog.of(lookupDir(), measureKey).rows(current));
-        if (plan.pruning != null) rows.addAll(MeasurementLog.of(pruningDir(), measureKey).rows(current));
+        if (plan.pruning != null) rows.addAll(MeasurementLog.of(pruning().dir(), measureKey).rows(current));
         rows.replaceAll(row -> row.withSaturation(plan.saturationKl)); // the plan's threshold, not the one measured under
         return rows;
     }
@@ -299,12 +302,8 @@ public final class Reproduction {
         return RunTraining.lastCheckpoint(r, trainingDir(r));
     }
 
-    private static Path verified(Path cp) throws IOException {
-        return RunTraining.verified(cp);
-    }
-
     /** What identifies a derived row beyond the model: the settings that made it (e.g. the embedding's architecture). */
-    private static String settingsHash(Object settings) {
+    static String settingsHash(Object settings) {
         return Provenance.of(settings, null).key();
     }
 
@@ -316,19 +315,12 @@ public final class Reproduction {
     private java.util.Set<String> derivations() {
         java.util.Set<String> out = new java.util.HashSet<>();
         if (plan.size != null) out.add(embeddedDerivation());
-        if (plan.pruning != null) out.add(recoveredDerivation());
+        if (plan.pruning != null) out.add(pruning().recoveredDerivation());
         return out;
     }
 
     private String embeddedDerivation() {
         return "embedded-" + settingsHash(plan.size.embedInto);
-    }
-
-    private String recoveredDerivation() {
-        Map<String, Object> recovery = new LinkedHashMap<>();
-        recovery.put("recovery", plan.pruning.recovery);
-        recovery.put("steps", plan.pruning.recoverySteps);
-        return "recovered-" + settingsHash(recovery);
     }
 
     // ------------------------------------------------------------------ measuring
@@ -350,7 +342,7 @@ public final class Reproduction {
             List<ResultRow> rows = mlog.get(id);
             if (rows == null) {
                 if (m == null) m = new Measurer(plan);
-                MlmModel model = Checkpoint.loadAnyModel(verified(cp), r.config().device); // measured where it was trained
+                MlmModel model = Checkpoint.openDirectory(cp).model(r.config().device); // measured where it was trained
                 double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
                 rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString());
                 mlog.put(id, rows);
@@ -361,7 +353,7 @@ public final class Reproduction {
             String embeddedId = plan.size == null ? null : id + "|" + embeddedDerivation();
             if (r.experiment().equals("size") && mlog.get(embeddedId) == null) {
                 if (m == null) m = new Measurer(plan);
-                MlmTransformer small = Checkpoint.loadModel(verified(cp), r.config().device);
+                MlmTransformer small = Checkpoint.openDirectory(cp).transformer(r.config().device);
                 ModelConfig s = small.config();
                 Map<String, Integer> e = plan.size.embedInto;
                 ModelConfig large = new ModelConfig(s.vocabWords(), s.maxLength(), e.get("d"), e.get("heads"), e.get("layers"),
@@ -390,87 +382,5 @@ public final class Reproduction {
         String task = plan.measure.tasks.get(0);
         ResultRow row = rows.get(0);
         log.info(String.format("measured the lookup table: %s %.4f (Bayes %.4f)", task, row.acc(task), row.bayes().get(task)));
-    }
-
-    private Path pruningDir() {
-        RunSpec source = pruningSource();
-        return out.resolve("runs").resolve("pruning-prune-s" + source.seed() + "-" + source.hash());
-    }
-
-    private void measurePruning() throws IOException {
-        RunSpec source = pruningSource();
-        Path cp = finalCheckpoint(source);
-        MeasurementLog<ResultRow> mlog = MeasurementLog.of(pruningDir(), measureKey);
-        Measurer m = null;
-        for (double s : plan.pruning.sparsities) {
-            String variant = String.format("sparsity-%.2f", s);
-            if (mlog.get(variant) != null) continue;
-            if (m == null) m = new Measurer(plan);
-            MlmModel model = Checkpoint.loadAnyModel(verified(cp), source.config().device);
-            Pruning.prune(model, s);
-            long step = Checkpoint.readState(cp).step();
-            List<ResultRow> rows = m.measure("pruning", "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant);
-            mlog.put(variant, rows);
-            ResultRow row = rows.get(0);
-            log.info(String.format("measured pruning %s: KL %.4f, %s %.4f, Tr(H) %.1f", variant, row.kl(), plan.measure.tasks.get(0),
-                row.acc(plan.measure.tasks.get(0)), row.trH()));
-        }
-        if (plan.pruning.recoverySteps > 0) recoverPruned(source, cp, mlog);
-    }
-
-    /** Recovery training of each pruned model (its zeros kept after every step), then the same measurements. */
-    private void recoverPruned(RunSpec source, Path cp, MeasurementLog<ResultRow> mlog) throws IOException {
-        ObjectNode steps = JsonNodeFactory.instance.objectNode();
-        steps.put("steps", plan.pruning.recoverySteps);
-        steps.put("checkpointEvery", plan.pruning.recoverySteps);
-        Measurer m = null;
-        for (double s : plan.pruning.sparsities) {
-            String variant = String.format("sparsity-%.2f", s);
-            String id = variant + "|" + recoveredDerivation();
-            if (mlog.get(id) != null) continue;
-            Path dir = pruningDir().resolve("recover-" + variant);
-            Checkpoint.deleteRecursively(dir);
-            RunSpec spec = RunSpec.of("pruning", "recover-" + variant, source.seed(), source, plan.name, languageLayer(), plan.train,
-                plan.pruning.recovery, steps);
-            spec.config().initFrom = cp.toAbsolutePath().toString();
-            Trainer t = Trainer.start(spec.config(), dir);
-            Pruning.prune(t.model(), s); // before step 0, so the run's first checkpoint is the pruned model
-            t.afterEachStep(Pruning.keepZeros(t.model()));
-            Trainer.Outcome o = t.run(0, null);
-            if (o.divergedAt() > 0) throw new Jobs.RunFailed("pruning recovery " + variant + " diverged at step " + o.divergedAt());
-            if (m == null) m = new Measurer(plan);
-            List<ResultRow> rows = m.measure("pruning", "prune-recovered", variant, source.seed(), o.step(), s, t.model(),
-                out.relativize(o.lastCheckpoint()).toString());
-            mlog.put(id, rows);
-            ResultRow row = rows.get(0);
-            log.info(String.format("measured pruning %s after %d recovery steps: KL %.4f, %s %.4f, Tr(H) %.1f", variant, o.step(),
-                row.kl(), plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH()));
-        }
-    }
-
-    private DyckExperiment.Options dyckOptions() {
-        DyckExperiment.Options o = DyckExperiment.Options.defaults().withN(plan.dyck.n);
-        if (plan.dyck.widths != null) o = o.withWidths(plan.dyck.widths);
-        if (plan.dyck.sgdSteps != null) o = o.withSgd(plan.dyck.sgdSteps, Math.max(1, plan.dyck.sgdSteps / 20), plan.dyck.sgdSteps / 6);
-        return o;
-    }
-
-    private static String dyckKey(DyckExperiment.Options o) {
-        return Provenance.of(o.toMap(), null).key();
-    }
-
-    private void dyck() throws IOException {
-        Path dir = out.resolve("dyck");
-        DyckExperiment.Options o = dyckOptions();
-        String key = dyckKey(o);
-        Path done = dir.resolve(DONE);
-        if (Files.isRegularFile(done) && Files.readString(done).contains(key) && Files.isRegularFile(dir.resolve("dyck.md"))) {
-            log.info("reuse dyck (" + out.relativize(dir) + ")");
-            return;
-        }
-        log.info("dyck: n = " + o.n());
-        DyckExperiment.run(o, dir);
-        Files.writeString(done, "{\"key\": \"" + key + "\"}\n", StandardCharsets.UTF_8);
-        log.info("finished dyck");
     }
 }

@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.report.Saturation;
 import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
 import flatlm.util.BadInputException;
@@ -61,7 +62,7 @@ final class RunTraining {
         done.put("minutes", (System.nanoTime() - t0) / 60e9);
         Files.writeString(dir.resolve(Reproduction.DONE), Configs.toJson(done), StandardCharsets.UTF_8);
         log.info(String.format("finished %s: exact KL %.4f (%s)", r.id(), o.last() == null ? Double.NaN : o.last().kl(),
-            o.last() != null && o.last().kl() < saturationKl ? "saturated" : "not saturated"));
+            o.last() != null && Saturation.saturated(o.last().kl(), saturationKl) ? "saturated" : "not saturated"));
         return true;
     }
 
@@ -69,12 +70,8 @@ final class RunTraining {
     static Path lastCheckpoint(RunSpec r, Path dir) throws IOException {
         List<Path> cps = Checkpoint.list(dir.resolve(Trainer.CHECKPOINTS));
         if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + dir);
-        return verified(cps.get(cps.size() - 1));
-    }
-
-    /** The checkpoint, its files checked against its manifest (a corrupt one fails the job, naming the file). */
-    static Path verified(Path cp) throws IOException {
-        Checkpoint.verify(cp);
-        return cp;
+        Path last = cps.get(cps.size() - 1);
+        Checkpoint.verify(last); // a corrupt one fails the job, naming the file
+        return last;
     }
 }

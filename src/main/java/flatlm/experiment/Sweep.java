@@ -141,7 +141,7 @@ public final class Sweep {
             if (mlog.get(id) != null) continue;
             if (m == null) m = new Measurer(mp);
             long step = Checkpoint.readState(cp).step();
-            MlmModel model = Checkpoint.loadAnyModel(RunTraining.verified(cp), r.config().device);
+            MlmModel model = Checkpoint.openDirectory(cp).model(r.config().device);
             List<ResultRow> rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, step, model, out.relativize(cp).toString());
             mlog.put(id, rows);
             ResultRow row = rows.get(0);

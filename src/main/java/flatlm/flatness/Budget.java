@@ -16,6 +16,8 @@ import flatlm.util.BadInputException;
 public record Budget(double relStderr, long minSamples, long maxSamples, double maxSeconds) {
     public static final long DEFAULT_MIN = 20;
     public static final long DEFAULT_MAX = 1_000_000;
+    /** The default relative standard error of a Tr(H) estimate (CLI, plans, {@link Flatness.Options#defaults}). */
+    public static final double DEFAULT_REL_STDERR = 0.05;
 
     public Budget {
         if (!(relStderr >= 0)) throw new BadInputException("--rel-stderr must be >= 0, got " + relStderr);

@@ -8,6 +8,7 @@ import flatlm.model.ModelConfig;
 import flatlm.model.SafeTensors;
 import flatlm.model.Torch;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import org.bytedeco.javacpp.PointerScope;
@@ -240,14 +241,12 @@ public final class Embedding {
      * bare model file when {@code out} ends in {@code .safetensors}. Returns the large model.
      */
     public static MlmTransformer embedCheckpoint(Path smallCheckpoint, ModelConfig large, Path out) throws IOException {
-        Path resolved = Checkpoint.resolve(smallCheckpoint);
-        MlmTransformer small = Checkpoint.loadModel(resolved, "cpu");
+        OpenedCheckpoint cp = Checkpoint.open(smallCheckpoint);
+        Path resolved = cp.path();
+        MlmTransformer small = cp.transformer("cpu");
         Plan plan = plan(small.config(), large);
-        LanguageSpec language = Checkpoint.language(resolved);
-        long step = 0;
-        if (Files.isDirectory(resolved) && Files.isRegularFile(resolved.resolve(Checkpoint.STATE))) {
-            step = Checkpoint.readState(resolved).step();
-        }
+        LanguageSpec language = cp.spec();
+        long step = cp.step().orElse(0);
         MlmTransformer big = embed(small, large);
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("source", resolved.toAbsolutePath().toString());

@@ -1,13 +1,12 @@
 package flatlm.flatness;
 
 import flatlm.lang.Language;
-import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.train.Checkpoint;
+import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 
@@ -74,6 +73,11 @@ public final class Flatness {
                           int eigIterations) {
         public static final int FISHER_BATCH = 32;
         public static final int HUTCHINSON_BATCH = 32;
+        public static final long SEED = 1;
+        public static final int EIG_CONTEXTS = 1024;
+        public static final int EIG_GROUPS = 8;
+        public static final double EIG_TOLERANCE = 1e-3;
+        public static final int EIG_ITERATIONS = 100;
 
         public Options {
             if (fisherBatch < 1) throw new BadInputException("--batch must be >= 1, got " + fisherBatch);
@@ -86,8 +90,8 @@ public final class Flatness {
 
         /** 5% relative standard error, batches of 32 contexts, exact labels, all parameters, seed 1, Lanczos on 1024 contexts. */
         public static Options defaults() {
-            return new Options(Budget.relStderr(0.05), FISHER_BATCH, HUTCHINSON_BATCH, Labels.EXACT, ParameterSelection.all(), 1,
-                1024, 8, TopEigenvalue.Method.LANCZOS, 1e-3, 100);
+            return new Options(Budget.relStderr(Budget.DEFAULT_REL_STDERR), FISHER_BATCH, HUTCHINSON_BATCH, Labels.EXACT,
+                ParameterSelection.all(), SEED, EIG_CONTEXTS, EIG_GROUPS, TopEigenvalue.Method.LANCZOS, EIG_TOLERANCE, EIG_ITERATIONS);
         }
 
         public Options withBudget(Budget b) {
@@ -131,9 +135,9 @@ public final class Flatness {
         SplittableRandom rng = new SplittableRandom(o.seed());
         Progress p = progress == null ? Progress.NONE : progress;
         return switch (estimator) {
-            case FISHER -> TraceEstimators.fisherBatched(model, source, o.selection(), o.fisherBatch(), o.budget(), rng, p);
-            case FISHER_PER_SAMPLE -> TraceEstimators.fisherPerSample(model, source, o.selection(), o.budget(), rng, p);
-            case HUTCHINSON -> TraceEstimators.hutchinson(model, source, o.labels(), o.selection(), o.hutchinsonBatch(),
+            case FISHER -> FisherEstimator.batched(model, source, o.selection(), o.fisherBatch(), o.budget(), rng, p);
+            case FISHER_PER_SAMPLE -> FisherEstimator.perSample(model, source, o.selection(), o.budget(), rng, p);
+            case HUTCHINSON -> Hutchinson.estimate(model, source, o.labels(), o.selection(), o.hutchinsonBatch(),
                 o.budget(), rng, p);
             case TOP_EIG -> TopEigenvalue.estimate(model, source, o.labels(), o.selection(), o.eigContexts(), o.eigGroups(),
                 o.eigMethod(), o.eigTolerance(), o.eigIterations(), o.budget(), rng, p);
@@ -145,16 +149,12 @@ public final class Flatness {
 
     /** Loads a checkpoint (directory, model file or run directory: its latest), checksums verified. */
     public static Loaded load(Path checkpoint) throws IOException {
-        Path resolved = Checkpoint.resolve(checkpoint);
-        LanguageSpec spec = Checkpoint.language(resolved);
-        if (spec == null) throw new BadInputException(checkpoint + ": the checkpoint does not record its language");
-        Language language = spec.build();
-        MlmModel model = Checkpoint.loadModel(resolved, "cpu");
+        OpenedCheckpoint cp = Checkpoint.open(checkpoint);
+        Language language = cp.language();
+        MlmModel model = cp.transformer("cpu");
         if (model.vocabWords() != language.vocabulary().size())
             throw new BadInputException(checkpoint + ": the model has " + model.vocabWords() + " words, its language "
                 + language.vocabulary().size());
-        long step = Files.isDirectory(resolved) && Files.isRegularFile(resolved.resolve(Checkpoint.STATE))
-            ? Checkpoint.readState(resolved).step() : -1;
-        return new Loaded(resolved, model, language, step);
+        return new Loaded(cp.path(), model, language, cp.step().orElse(-1));
     }
 }

@@ -2,11 +2,13 @@ package flatlm.model;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.util.BadInputException;
+import flatlm.util.SafetensorsHeader;
+import flatlm.util.SafetensorsHeader.Entry;
+import flatlm.util.SafetensorsHeader.Header;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.MemoryFormatOptional;
@@ -19,7 +21,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,11 +29,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Comparator;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -53,17 +52,11 @@ public final class SafeTensors {
     public static final String CONFIG_KEY = "flatlm.config";
     /** Metadata key holding the model kind ("transformer", "lstm"). */
     public static final String KIND_KEY = "flatlm.model";
-    private static final long MAX_HEADER = 100L << 20;
     private static final ObjectMapper JSON = new ObjectMapper()
         .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private SafeTensors() {}
 
-    /** Description of one tensor in a file. */
-    public record Entry(String name, String dtype, long[] shape, long begin, long end) {}
-
-    /** A parsed header: entries in data order, metadata, and where the data starts. */
-    public record Header(List<Entry> entries, Map<String, String> metadata, long dataStart, long dataLength) {}
 
     // ------------------------------------------------------------------ dtypes
 
@@ -217,85 +210,11 @@ public final class SafeTensors {
     }
 
     private static Header readHeader(Path file, FileChannel ch) throws IOException {
-        long size = ch.size();
-        if (size < 8) throw corrupt(file, "truncated (" + size + " bytes, no header)");
-        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, lenBuf, 0);
-        long n = lenBuf.flip().getLong();
-        if (n <= 0 || n > MAX_HEADER) throw corrupt(file, "bad header length " + n);
-        if (n > size - 8) throw corrupt(file, "truncated (header of " + n + " bytes, file of " + size + " bytes)");
-        ByteBuffer hb = ByteBuffer.allocate((int) n);
-        readFully(ch, hb, 8);
-        byte[] hbytes = hb.array();
-        if (hbytes[0] != '{') throw corrupt(file, "header does not start with '{'");
-        JsonNode root;
-        try {
-            root = JSON.readTree(new String(hbytes, StandardCharsets.UTF_8).stripTrailing());
-        } catch (JsonProcessingException e) {
-            throw corrupt(file, "header is not valid JSON (" + e.getOriginalMessage() + ")");
-        }
-        if (root == null || !root.isObject()) throw corrupt(file, "header is not a JSON object");
-        Map<String, String> meta = new LinkedHashMap<>();
-        List<Entry> entries = new ArrayList<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            String name = f.getKey();
-            JsonNode v = f.getValue();
-            if (name.equals("__metadata__")) {
-                if (!v.isObject()) throw corrupt(file, "__metadata__ is not an object");
-                for (Iterator<Map.Entry<String, JsonNode>> mi = v.fields(); mi.hasNext(); ) {
-                    Map.Entry<String, JsonNode> me = mi.next();
-                    if (!me.getValue().isTextual()) throw corrupt(file, "metadata value of '" + me.getKey() + "' is not a string");
-                    meta.put(me.getKey(), me.getValue().asText());
-                }
-                continue;
-            }
-            if (!v.isObject()) throw corrupt(file, "entry '" + name + "' is not an object");
-            JsonNode dt = v.get("dtype");
-            JsonNode sh = v.get("shape");
-            JsonNode off = v.get("data_offsets");
-            if (dt == null || !dt.isTextual() || dtypeBytes(dt.asText()) < 0)
-                throw corrupt(file, "tensor '" + name + "' has a missing or unknown dtype");
-            if (sh == null || !sh.isArray()) throw corrupt(file, "tensor '" + name + "' has no shape");
-            if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber())
-                throw corrupt(file, "tensor '" + name + "' has bad data_offsets");
-            long[] shape = new long[sh.size()];
-            long numel = 1;
-            for (int i = 0; i < shape.length; i++) {
-                JsonNode s = sh.get(i);
-                if (!s.isIntegralNumber() || s.asLong() < 0) throw corrupt(file, "tensor '" + name + "' has a bad shape");
-                shape[i] = s.asLong();
-                numel = Math.multiplyExact(numel, shape[i]);
-            }
-            long begin = off.get(0).asLong();
-            long end = off.get(1).asLong();
-            if (begin < 0 || end < begin) throw corrupt(file, "tensor '" + name + "' has bad data_offsets");
-            if (end - begin != numel * dtypeBytes(dt.asText()))
-                throw corrupt(file, "tensor '" + name + "': data_offsets cover " + (end - begin)
-                    + " bytes but shape " + Arrays.toString(shape) + " of " + dt.asText() + " needs " + numel * dtypeBytes(dt.asText()));
-            entries.add(new Entry(name, dt.asText(), shape, begin, end));
-        }
-        entries.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
-        long pos = 0;
-        for (Entry e : entries) {
-            if (e.begin != pos) throw corrupt(file, "tensor '" + e.name + "' starts at " + e.begin + ", expected " + pos);
-            pos = e.end;
-        }
-        long dataStart = 8 + n;
-        long dataLength = size - dataStart;
-        if (pos > dataLength)
-            throw corrupt(file, "truncated (tensor data needs " + pos + " bytes, file has " + dataLength + ")");
-        if (pos < dataLength) throw corrupt(file, (dataLength - pos) + " unexpected bytes after the tensor data");
-        return new Header(entries, meta, dataStart, dataLength);
+        return SafetensorsHeader.read(file, ch, SafeTensors::dtypeBytes, SafeTensors::corrupt);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        long p = position;
-        while (b.hasRemaining()) {
-            int r = ch.read(b, p);
-            if (r < 0) throw new IOException("unexpected end of file");
-            p += r;
-        }
+        SafetensorsHeader.readFully(ch, b, position);
     }
 
     /** The metadata of a file (e.g. {@link #CONFIG_KEY}). */

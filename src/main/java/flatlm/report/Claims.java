@@ -128,7 +128,7 @@ final class Claims {
     }
 
     static boolean saturated(ResultRow r, double satKl) {
-        return Double.isFinite(r.kl()) && r.kl() < satKl;
+        return Saturation.saturated(r.kl(), satKl);
     }
 
     /** a. Per seed the first and the last saturated checkpoint (at least two). */

@@ -76,7 +76,7 @@ public record ResultRow(String experiment, String run, String variant, long seed
 
     /** The same row labelled saturated or not by {@code threshold}: kl &lt; threshold. */
     public ResultRow withSaturation(double threshold) {
-        return new ResultRow(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, kl < threshold, trH,
+        return new ResultRow(experiment, run, variant, seed, step, x, parameters, ce, entropy, kl, klStderr, Saturation.saturated(kl, threshold), trH,
             trHStderr, trHEstimator, probeTrain, accuracy, bayes, checkpoint, trHStop);
     }
 

@@ -39,7 +39,7 @@ public final class Adversarial implements Algorithm {
     public double gradients(MlmModel model, Step step) {
         double loss = mlm.gradients(model, step);
         if (!Double.isFinite(loss)) return loss;
-        Tensor meta = metaLoss(model, BatchSource.rngFor(seed, step.step(), 4));
+        Tensor meta = metaLoss(model, BatchSource.rngFor(seed, step.step(), RngStreams.META_LOSS));
         meta.mul(new Scalar(-lambda)).backward();
         return loss;
     }

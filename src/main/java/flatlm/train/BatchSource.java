@@ -2,7 +2,6 @@ package flatlm.train;
 
 import flatlm.data.Corpus;
 import flatlm.lang.Language;
-import flatlm.lang.Sentence;
 import flatlm.eval.LanguageCheck;
 import flatlm.util.BadInputException;
 
@@ -29,7 +28,7 @@ public abstract class BatchSource {
         return new BatchSource() {
             @Override
             public int[][] sentences(long step, int batchSize) {
-                SplittableRandom rng = rngFor(seed, step, 1);
+                SplittableRandom rng = rngFor(seed, step, RngStreams.SENTENCES);
                 int[][] out = new int[batchSize][];
                 for (int b = 0; b < batchSize; b++) out[b] = language.sample(rng).words();
                 return out;
@@ -72,11 +71,6 @@ public abstract class BatchSource {
                 return out;
             }
         };
-    }
-
-    /** Held-out sentences with an independent seed. */
-    public static List<Sentence> heldOut(Language language, int n, long seed) {
-        return language.sample(n, new SplittableRandom(mix(seed ^ 0x5DEECE66DL)));
     }
 
     /** SplitMix64 finaliser. */

@@ -1,12 +1,12 @@
 package flatlm.train;
 
+import flatlm.model.Optimizer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import flatlm.data.Checksums;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
-import flatlm.model.MlmTransformer;
 import flatlm.model.SafeTensors;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
@@ -109,6 +109,25 @@ public final class Checkpoint {
         throw new BadInputException(arg + ": not a checkpoint (no " + MODEL + ") nor a run directory");
     }
 
+    /**
+     * Opens a checkpoint argument (as {@link #resolve}: checksums verified): the one way to read a
+     * checkpoint's model, language, config and step.
+     */
+    public static OpenedCheckpoint open(Path arg) throws IOException {
+        return new OpenedCheckpoint(arg, resolve(arg));
+    }
+
+    /** A checkpoint directory of a run ({@code checkpoints/step-N}), verified against its manifest, opened. */
+    public static OpenedCheckpoint openDirectory(Path dir) throws IOException {
+        verify(dir);
+        return opened(dir);
+    }
+
+    /** A checkpoint already resolved and verified (e.g. by {@link #verify} over a whole run), opened without re-reading its files. */
+    public static OpenedCheckpoint opened(Path resolved) {
+        return new OpenedCheckpoint(resolved, resolved);
+    }
+
     /** The model file of a resolved checkpoint. */
     public static Path modelFile(Path resolved) {
         return Files.isDirectory(resolved) ? resolved.resolve(MODEL) : resolved;
@@ -151,22 +170,6 @@ public final class Checkpoint {
         } catch (IOException e) {
             throw new BadInputException(dir.resolve(STATE) + ": unreadable checkpoint state");
         }
-    }
-
-    /** The transformer of a checkpoint (file or directory); a one-line error for another model kind. */
-    public static MlmTransformer loadModel(Path resolved, String device) {
-        return SafeTensors.loadModel(modelFile(resolved), device);
-    }
-
-    /** The model of a checkpoint, transformer or LSTM. */
-    public static MlmModel loadAnyModel(Path resolved, String device) {
-        return SafeTensors.loadAnyModel(modelFile(resolved), device);
-    }
-
-    /** The language spec stored in a checkpoint's model file, or null if absent. */
-    public static LanguageSpec language(Path resolved) {
-        String json = SafeTensors.readMetadata(modelFile(resolved)).get(LANGUAGE_KEY);
-        return json == null ? null : Configs.bind(Configs.parseJson(json), LanguageSpec.class, modelFile(resolved) + " metadata");
     }
 
     /** Restores the optimizer state of a checkpoint directory. */

@@ -1,8 +1,11 @@
 package flatlm.train;
 
 import flatlm.lang.LanguageSpec;
+import flatlm.model.LrSchedule;
 import flatlm.util.BadInputException;
+import org.bytedeco.pytorch.Tensor;
 
+import java.util.LinkedHashMap;
 import java.util.Set;
 
 /**
@@ -88,9 +91,14 @@ public final class TrainConfig {
         /** single (one uniform masked position per sentence, the paper's setting) or bert (15%, at most 5). */
         public String masking = "single";
         /** Held-out sentences for the exact evaluation (every position of each is evaluated). */
-        public int evalSentences = 256;
+        public int evalSentences = HeldOutSpec.DEFAULT_SENTENCES;
         /** Seed of the held-out set (independent of the training seed). */
-        public long evalSeed = 12345;
+        public long evalSeed = HeldOutSpec.DEFAULT_SEED;
+
+        /** The held-out set of the exact evaluation in metrics.jsonl. */
+        public HeldOutSpec heldOut() {
+            return new HeldOutSpec(evalSentences, evalSeed);
+        }
     }
 
     /** adamw or sgd. */
@@ -104,6 +112,20 @@ public final class TrainConfig {
         public double weightDecay = 0.01;
         /** SGD momentum (0 = plain SGD). */
         public double momentum = 0;
+
+        /** The optimizer this section names, over {@code params}. */
+        public flatlm.model.Optimizer build(LinkedHashMap<String, Tensor> params) {
+            return switch (name) {
+                case "adamw" -> new flatlm.model.Optimizer.AdamW(params, beta1, beta2, eps, weightDecay);
+                case "sgd" -> new flatlm.model.Optimizer.Sgd(params, momentum, weightDecay);
+                default -> throw new BadInputException("optimizer.name: unknown optimizer '" + name + "'");
+            };
+        }
+    }
+
+    /** The learning-rate schedule of this run: peak {@code optimizer.lr} over {@code steps}. */
+    public LrSchedule lrSchedule() {
+        return new LrSchedule(optimizer.lr, schedule.warmup, schedule.decay, schedule.minLrRatio, steps);
     }
 
     /** Linear warmup, then constant, linear or cosine decay to minLrRatio · lr at the last step. */

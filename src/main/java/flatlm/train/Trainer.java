@@ -1,5 +1,7 @@
 package flatlm.train;
 
+import flatlm.model.LrSchedule;
+import flatlm.model.Optimizer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flatlm.eval.ExactLoss;
 import flatlm.lang.Language;
@@ -76,14 +78,13 @@ public final class Trainer {
         Torch.setThreads(cfg.threads);
         this.language = cfg.language.build();
         this.model = buildModel(cfg, language);
-        this.optimizer = Optimizer.of(cfg.optimizer, model.namedParameters());
-        this.schedule = LrSchedule.of(cfg);
+        this.optimizer = cfg.optimizer.build(model.namedParameters());
+        this.schedule = cfg.lrSchedule();
         this.source = cfg.data.corpus == null ? BatchSource.fresh(language, cfg.seed)
             : BatchSource.corpus(Path.of(cfg.data.corpus), language);
         this.masking = new Masking(cfg.data.masking, language.vocabulary().size());
         this.algorithm = Algorithm.of(cfg, language);
-        this.heldOut = ExactLoss.HeldOut.of(language,
-            BatchSource.heldOut(language, cfg.data.evalSentences, cfg.data.evalSeed));
+        this.heldOut = cfg.data.heldOut().build(language);
     }
 
     /**
@@ -169,7 +170,7 @@ public final class Trainer {
     /** Initialises the weights from another checkpoint (same architecture), e.g. to continue past saturation. */
     private Trainer initFrom(Path checkpoint) throws IOException {
         if (step != 0) throw new IllegalStateException("initFrom on a resumed run");
-        SafeTensors.load(Checkpoint.modelFile(Checkpoint.resolve(checkpoint)), model);
+        SafeTensors.load(Checkpoint.open(checkpoint).modelFile(), model);
         return this;
     }
 
@@ -220,8 +221,8 @@ public final class Trainer {
             try (PointerScope scope = new PointerScope()) {
                 int[][] sentences = source.sentences(step, cfg.batchSize);
                 for (int[] s : sentences) tokens += s.length;
-                MlmBatch batch = masking.batch(sentences, BatchSource.rngFor(cfg.seed, step, 2));
-                if (cfg.model.dropout > 0) torch.manual_seed(BatchSource.rngFor(cfg.seed, step, 3).nextLong());
+                MlmBatch batch = masking.batch(sentences, BatchSource.rngFor(cfg.seed, step, RngStreams.MASKING));
+                if (cfg.model.dropout > 0) torch.manual_seed(BatchSource.rngFor(cfg.seed, step, RngStreams.DROPOUT).nextLong());
                 model.setTraining(true);
                 model.zeroGrad();
                 loss = algorithm.gradients(model, new Algorithm.Step(sentences, batch, step));

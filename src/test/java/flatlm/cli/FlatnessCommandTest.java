@@ -110,7 +110,7 @@ class FlatnessCommandTest {
         assertTrue(j.get("max_abs_logprob_diff").asDouble() < 1e-5, r.out());
         // a valid checkpoint of the large architecture, with the language: flatness runs on it
         Path resolved = Checkpoint.resolve(out);
-        assertEquals(64, Checkpoint.loadModel(resolved, "cpu").config().d());
+        assertEquals(64, Checkpoint.opened(resolved).transformer("cpu").config().d());
         assertEquals(40, Checkpoint.readState(resolved).step());
         assertTrue(Files.isRegularFile(out.resolve("embedding.json")));
         CliRunner f = CliRunner.run("flatness", "--checkpoint", out.toString(), "--max-samples", "5", "--quiet");

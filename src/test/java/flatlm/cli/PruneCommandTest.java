@@ -68,7 +68,7 @@ class PruneCommandTest {
     void prunesACheckpointThatEvalLossAccepts(@TempDir Path tmp) throws Exception {
         Path run = pretrain(tmp.resolve("run"));
         Path source = Checkpoint.resolve(run);
-        MlmModel original = Checkpoint.loadAnyModel(source, "cpu");
+        MlmModel original = Checkpoint.opened(source).model("cpu");
         long total = 0;
         for (String n : Pruning.prunableNames(original)) total += original.namedParameters().get(n).numel();
 
@@ -80,7 +80,7 @@ class PruneCommandTest {
 
         Path resolved = Checkpoint.resolve(half); // verifies the manifest
         assertEquals(half, resolved);
-        MlmModel pruned = Checkpoint.loadAnyModel(resolved, "cpu");
+        MlmModel pruned = Checkpoint.opened(resolved).model("cpu");
         assertEquals(total / 2, zerosAndOthersUnchanged(pruned, original));
         assertEquals(Checkpoint.readState(source).step(), Checkpoint.readState(half).step());
         JsonNode info = new ObjectMapper().readTree(half.resolve(PruneCommand.INFO).toFile());
@@ -97,7 +97,7 @@ class PruneCommandTest {
         Path zero = tmp.resolve("zero");
         Files.createDirectories(zero); // an empty directory may be the output
         assertEquals(zero, PruneCommand.pruneCheckpoint(run, 0.0, zero));
-        assertEquals(0, zerosAndOthersUnchanged(Checkpoint.loadAnyModel(Checkpoint.resolve(zero), "cpu"), original));
+        assertEquals(0, zerosAndOthersUnchanged(Checkpoint.opened(Checkpoint.resolve(zero)).model("cpu"), original));
         CliRunner e0 = CliRunner.run("eval-loss", "--checkpoint", zero.toString(), "--sentences", "16", "--json");
         CliRunner es = CliRunner.run("eval-loss", "--checkpoint", run.toString(), "--sentences", "16", "--json");
         double zeroKl = new ObjectMapper().readTree(e0.out()).get("kl").asDouble();
@@ -113,12 +113,12 @@ class PruneCommandTest {
     @Test
     void lstmCheckpoint(@TempDir Path tmp) throws Exception {
         Path run = pretrain(tmp.resolve("lstm"), "--model.preset", "lstm-tiny");
-        MlmModel original = Checkpoint.loadAnyModel(Checkpoint.resolve(run), "cpu");
+        MlmModel original = Checkpoint.opened(Checkpoint.resolve(run)).model("cpu");
         Path out = tmp.resolve("lstm-pruned");
         CliRunner r = CliRunner.run("prune", "--checkpoint", run.toString(), "--sparsity", "0.9", "--out", out.toString(), "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
-        MlmModel pruned = Checkpoint.loadAnyModel(Checkpoint.resolve(out), "cpu");
+        MlmModel pruned = Checkpoint.opened(Checkpoint.resolve(out)).model("cpu");
         assertEquals("lstm", pruned.kind());
         long total = j.get("total").asLong();
         assertEquals(Pruning.prunedCount(0.9, total), zerosAndOthersUnchanged(pruned, original));

@@ -67,7 +67,7 @@ class ReproduceCommandTest {
             recovered = s.filter(p -> p.getFileName().toString().equals("recover-sparsity-0.50")).findFirst().orElseThrow();
         }
         java.util.List<Path> cps = flatlm.train.Checkpoint.list(recovered.resolve("checkpoints"));
-        flatlm.model.MlmModel model = flatlm.train.Checkpoint.loadAnyModel(cps.get(cps.size() - 1), "cpu");
+        flatlm.model.MlmModel model = flatlm.train.Checkpoint.opened(cps.get(cps.size() - 1)).model("cpu");
         long zeros = 0, total = 0;
         for (String name : flatlm.model.Pruning.prunableNames(model)) {
             double[] w = flatlm.model.Torch.toDoubles(model.namedParameters().get(name));

@@ -1,5 +1,6 @@
 package flatlm.eval;
 
+import flatlm.train.CheckpointSweep;
 import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.model.MlmModel;
@@ -32,12 +33,12 @@ class CheckpointSweepTest {
 
     @Test
     void everyCheckpointIsProbedBesideItsLoggedLoss() throws Exception {
-        Language lang = Checkpoint.language(Checkpoint.resolve(run)).build();
+        Language lang = Checkpoint.opened(Checkpoint.resolve(run)).spec().build();
         DownstreamTask task = lang.task("hmm:6");
         Probe.Setup setup = new Probe.Setup(200, 100, 2, 1, 0);
         List<DownstreamSplit> splits = Probe.splits(task, setup);
         List<CheckpointSweep.Row> rows = CheckpointSweep.run(run, dir -> {
-            MlmModel m = Checkpoint.loadAnyModel(dir, "cpu");
+            MlmModel m = Checkpoint.opened(dir).model("cpu");
             return Probe.run("probe", new ModelFeatures(m, lang.maxLength()), lang, task, splits, setup,
                 LinearProbe.Options.defaults(), null);
         }, null).rows();

@@ -33,9 +33,9 @@ class FineTuneTest {
     @Test
     void fineTuningLearnsTheTaskDeterministicallyAndRestoresTheModel() throws Exception {
         Path ckpt = Checkpoint.resolve(run);
-        Language lang = Checkpoint.language(ckpt).build();
+        Language lang = Checkpoint.opened(ckpt).spec().build();
         DownstreamTask task = lang.task("hmm:6");
-        MlmModel model = Checkpoint.loadAnyModel(ckpt, "cpu");
+        MlmModel model = Checkpoint.opened(ckpt).model("cpu");
         Map<String, double[]> before = values(model);
         Probe.Setup setup = new Probe.Setup(300, 200, 2, 1, 0);
         List<DownstreamSplit> splits = Probe.splits(task, setup);

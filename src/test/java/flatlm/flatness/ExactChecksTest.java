@@ -70,27 +70,27 @@ class ExactChecksTest {
 
     @Test
     void hutchinsonIsWithinThreeStandardErrorsOfTheExactTrace() {
-        Estimate exact = TraceEstimators.hutchinson(saturated, population, Labels.EXACT, ParameterSelection.all(), 16,
+        Estimate exact = Hutchinson.estimate(saturated, population, Labels.EXACT, ParameterSelection.all(), 16,
             Budget.relStderr(0.03), new SplittableRandom(1), Progress.NONE);
         within3("hutchinson, exact labels", exact, trSaturated);
         assertTrue(exact.relStderr() <= 0.03);
         assertEquals("rel-stderr", exact.stop());
         // data labels: same expectation, ~10x the variance (label noise), so a fixed number of probes
-        Estimate data = TraceEstimators.hutchinson(saturated, population, Labels.DATA, ParameterSelection.all(), 16,
+        Estimate data = Hutchinson.estimate(saturated, population, Labels.DATA, ParameterSelection.all(), 16,
             Budget.fixed(800), new SplittableRandom(2), Progress.NONE);
         within3("hutchinson, data labels", data, trSaturated);
         // the rough model: an indefinite Hessian (fewer probes: its vᵀHv varies more)
-        Estimate r = TraceEstimators.hutchinson(rough, population, Labels.EXACT, ParameterSelection.all(), 16,
+        Estimate r = Hutchinson.estimate(rough, population, Labels.EXACT, ParameterSelection.all(), 16,
             Budget.fixed(400), new SplittableRandom(3), Progress.NONE);
         within3("hutchinson, rough model", r, trRough);
     }
 
     @Test
     void fisherEstimatorsAreWithinThreeStandardErrorsOfTheExactFisherTrace() {
-        Estimate per = TraceEstimators.fisherPerSample(rough, population, ParameterSelection.all(),
+        Estimate per = FisherEstimator.perSample(rough, population, ParameterSelection.all(),
             Budget.relStderr(0.02), new SplittableRandom(3), Progress.NONE);
         within3("fisher per-sample", per, fisherRough);
-        Estimate batched = TraceEstimators.fisherBatched(rough, population, ParameterSelection.all(), 16,
+        Estimate batched = FisherEstimator.batched(rough, population, ParameterSelection.all(), 16,
             Budget.relStderr(0.02), new SplittableRandom(4), Progress.NONE);
         within3("fisher batched", batched, fisherRough);
         assertEquals(16 * batched.samples(), batched.contexts());
@@ -106,7 +106,7 @@ class ExactChecksTest {
         // ... while away from saturation they differ by a factor of 3
         assertTrue(fisherRough > 2 * trRough, "rough: Fisher " + fisherRough + " vs Tr(H) " + trRough);
         // the paper's estimator at the saturated model estimates Tr(H)
-        Estimate batched = TraceEstimators.fisherBatched(saturated, population, ParameterSelection.all(), 16,
+        Estimate batched = FisherEstimator.batched(saturated, population, ParameterSelection.all(), 16,
             Budget.relStderr(0.02), new SplittableRandom(5), Progress.NONE);
         within3("fisher batched at saturation vs Tr(H)", batched, trSaturated);
     }
@@ -160,7 +160,7 @@ class ExactChecksTest {
         // the sub-block of the full Hessian (head.bias is the last parameter)
         for (int i = 0; i < h.length; i += 37)
             for (int j = 0; j < h.length; j += 41) assertEquals(hRough[i][j], h[i][j], 1e-12);
-        Estimate e = TraceEstimators.fisherBatched(rough, population, noBias, 16, Budget.fixed(20), new SplittableRandom(1),
+        Estimate e = FisherEstimator.batched(rough, population, noBias, 16, Budget.fixed(20), new SplittableRandom(1),
             Progress.NONE);
         assertEquals(h.length, e.parameters());
         assertEquals(java.util.List.of("head.bias"), e.details().get("excluded"));

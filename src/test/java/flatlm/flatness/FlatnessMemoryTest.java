@@ -66,7 +66,7 @@ class FlatnessMemoryTest {
                 System.out.printf("RSS %d %d %d 0%n", at100[0], ChildJvm.rssKb(), ChildJvm.rssKb());
                 return;
             }
-            TraceEstimators.hutchinson(model, set, Labels.EXACT, ParameterSelection.all(), 16, Budget.fixed(1000),
+            Hutchinson.estimate(model, set, Labels.EXACT, ParameterSelection.all(), 16, Budget.fixed(1000),
                 new SplittableRandom(2), (n, mean, se) -> {
                     if (n == 100) {
                         try {

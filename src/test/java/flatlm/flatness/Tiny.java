@@ -4,7 +4,7 @@ import flatlm.lang.hmm.Hmm;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
 import flatlm.model.Torch;
-import flatlm.train.Optimizer;
+import flatlm.model.Optimizer;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;

@@ -1,5 +1,6 @@
 package flatlm.train;
 
+import flatlm.model.Optimizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.lang.Language;
 import flatlm.model.MlmBatch;

@@ -1,5 +1,6 @@
 package flatlm.train;
 
+import flatlm.model.Optimizer;
 import flatlm.model.Torch;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;

@@ -1,5 +1,6 @@
 package flatlm.train;
 
+import flatlm.model.LrSchedule;
 import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
@@ -44,5 +45,14 @@ class ScheduleAndMaskingTest {
         assertTrue(a != BatchSource.rngFor(1, 18, 2).nextLong());
         assertTrue(a != BatchSource.rngFor(2, 17, 2).nextLong());
         assertTrue(a != BatchSource.rngFor(1, 17, 1).nextLong());
+    }
+
+    @Test
+    void rngStreamIdsAreFixed() {
+        // Part of every run's identity: renumbering a stream would change the bytes of every trained model.
+        assertEquals(1, RngStreams.SENTENCES);
+        assertEquals(2, RngStreams.MASKING);
+        assertEquals(3, RngStreams.DROPOUT);
+        assertEquals(4, RngStreams.META_LOSS);
     }
 }

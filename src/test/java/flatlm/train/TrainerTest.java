@@ -181,8 +181,8 @@ public class TrainerTest {
         double last = m.get(m.size() - 1).get("kl").asDouble();
         assertTrue(last < 0.5 * first, "KL " + first + " -> " + last);
         Path ckpt = Checkpoint.resolve(run);
-        assertEquals("lstm", Checkpoint.loadAnyModel(ckpt, "cpu").kind());
-        BadInputException e = assertThrows(BadInputException.class, () -> Checkpoint.loadModel(ckpt, "cpu"));
+        assertEquals("lstm", Checkpoint.opened(ckpt).model("cpu").kind());
+        BadInputException e = assertThrows(BadInputException.class, () -> Checkpoint.opened(ckpt).transformer("cpu"));
         assertTrue(e.getMessage().contains("lstm"), e.getMessage());
     }
 }

@@ -1,30 +1,29 @@
 package flatlm.lang.causal;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.lang.DefinitionFiles;
 import flatlm.util.BadInputException;
+import flatlm.util.SafetensorsHeader;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The floating-point tensors of a Hugging Face {@code model.safetensors}, read into doubles in
  * pure Java (the {@code lang} package has no libtorch; {@code flatlm.model.SafeTensors} is the
  * libtorch reader of MLM checkpoints). Layout: 8-byte little-endian header length N, N bytes of
- * JSON {@code {name: {"dtype", "shape", "data_offsets": [begin, end]}}}, then the data.
+ * JSON {@code {name: {"dtype", "shape", "data_offsets": [begin, end]}}}, then the data; the header is
+ * parsed and validated by {@link SafetensorsHeader}, shared with {@code flatlm.model.SafeTensors}.
  * Dtypes F64, F32, F16 and BF16 are read; {@link #write} writes F64 or F32.
  */
 public final class HfTensors {
@@ -38,28 +37,11 @@ public final class HfTensors {
     /** Every floating-point tensor of {@code file} by name, in header order; BadInputException naming the file. */
     public static Map<String, Tensor> read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < 8) throw corrupt(file, "truncated (" + size + " bytes)");
-            ByteBuffer lb = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(ch, lb, 0);
-            long n = lb.flip().getLong();
-            if (n <= 0 || n > Math.min(size - 8, 100L << 20)) throw corrupt(file, "bad header length " + n);
-            ByteBuffer hb = ByteBuffer.allocate((int) n);
-            readFully(ch, hb, 8);
-            JsonNode root;
-            try {
-                root = JSON.readTree(new String(hb.array(), StandardCharsets.UTF_8).strip());
-            } catch (IOException e) {
-                throw corrupt(file, "header is not valid JSON");
-            }
-            if (root == null || !root.isObject()) throw corrupt(file, "header is not a JSON object");
-            long dataStart = 8 + n;
+            SafetensorsHeader.Header h = SafetensorsHeader.read(file, ch, HfTensors::dtypeBytes, HfTensors::corrupt);
             Map<String, Tensor> out = new LinkedHashMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> f = it.next();
-                if (f.getKey().equals("__metadata__")) continue;
-                Tensor t = tensor(file, ch, size, dataStart, f.getKey(), f.getValue());
-                if (t != null) out.put(f.getKey(), t);
+            for (SafetensorsHeader.Entry e : h.declared()) {
+                Tensor t = tensor(file, ch, h.dataStart(), e);
+                if (t != null) out.put(e.name(), t);
             }
             return out;
         } catch (IOException e) {
@@ -68,36 +50,13 @@ public final class HfTensors {
     }
 
     /** The tensor of one header entry, or null for a non-float dtype (integer buffers are skipped). */
-    private static Tensor tensor(Path file, FileChannel ch, long size, long dataStart, String name, JsonNode v)
-            throws IOException {
-        String dtype = v.path("dtype").asText("");
-        int bytes = switch (dtype) {
-            case "F64" -> 8;
-            case "F32" -> 4;
-            case "F16", "BF16" -> 2;
-            default -> 0;
-        };
-        if (bytes == 0) return null;
-        JsonNode sh = v.get("shape");
-        JsonNode off = v.get("data_offsets");
-        if (sh == null || !sh.isArray() || off == null || !off.isArray() || off.size() != 2) {
-            throw corrupt(file, "tensor '" + name + "' has no shape or data_offsets");
-        }
-        long[] shape = new long[sh.size()];
-        long numel = 1;
-        for (int i = 0; i < shape.length; i++) {
-            shape[i] = sh.get(i).asLong(-1);
-            if (shape[i] < 0) throw corrupt(file, "tensor '" + name + "' has a bad shape");
-            numel = Math.multiplyExact(numel, shape[i]);
-        }
-        long begin = off.get(0).asLong(-1), end = off.get(1).asLong(-1);
-        if (begin < 0 || end - begin != numel * bytes || dataStart + end > size) {
-            throw corrupt(file, "tensor '" + name + "' has data_offsets " + off + " that do not fit its shape "
-                + Arrays.toString(shape) + " of " + dtype + " or the file");
-        }
-        if (numel > Integer.MAX_VALUE) throw corrupt(file, "tensor '" + name + "' is too large");
-        ByteBuffer buf = ByteBuffer.allocate((int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(ch, buf, dataStart + begin);
+    private static Tensor tensor(Path file, FileChannel ch, long dataStart, SafetensorsHeader.Entry e) throws IOException {
+        String dtype = e.dtype();
+        if (!FLOATS.contains(dtype)) return null;
+        long numel = (e.end() - e.begin()) / dtypeBytes(dtype);
+        if (numel > Integer.MAX_VALUE) throw corrupt(file, "tensor '" + e.name() + "' is too large");
+        ByteBuffer buf = ByteBuffer.allocate((int) (e.end() - e.begin())).order(ByteOrder.LITTLE_ENDIAN);
+        SafetensorsHeader.readFully(ch, buf, dataStart + e.begin());
         buf.flip();
         double[] values = new double[(int) numel];
         for (int i = 0; i < values.length; i++) {
@@ -108,7 +67,20 @@ public final class HfTensors {
                 default -> Float.intBitsToFloat((buf.getShort() & 0xffff) << 16); // BF16
             };
         }
-        return new Tensor(shape, values);
+        return new Tensor(e.shape(), values);
+    }
+
+    private static final Set<String> FLOATS = Set.of("F64", "F32", "F16", "BF16");
+
+    /** Bytes per element of the safetensors dtypes; −1 for an unknown one. */
+    private static int dtypeBytes(String dtype) {
+        return switch (dtype) {
+            case "F64", "I64", "U64" -> 8;
+            case "F32", "I32", "U32" -> 4;
+            case "F16", "BF16", "I16", "U16" -> 2;
+            case "I8", "U8", "BOOL", "F8_E4M3", "F8_E5M2" -> 1;
+            default -> -1;
+        };
     }
 
     /** Writes {@code tensors} as F64 ({@code doubles}) or F32, atomically (tests, {@code flatlm lm random}). */
@@ -151,14 +123,5 @@ public final class HfTensors {
 
     private static BadInputException corrupt(Path file, String what) {
         return new BadInputException(file + ": corrupt safetensors file: " + what);
-    }
-
-    private static void readFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        long p = position;
-        while (b.hasRemaining()) {
-            int r = ch.read(b, p);
-            if (r < 0) throw new IOException("unexpected end of file");
-            p += r;
-        }
     }
 }

@@ -51,9 +51,7 @@ import java.util.random.RandomGenerator;
  * <p>Downstream task {@code "hmm:k"} classifies the hidden state at <b>0-based</b> position k
  * (the paper's task-6 and task-10 are {@code "hmm:6"} and {@code "hmm:10"}).
  *
- * <p>The sums of forward–backward skip the zeros of the matrices: each row stores the range of
- * its non-zero entries and each word the range of states that can emit it, so a block-diagonal
- * HMM costs O(n·(S·S/K + S·V/K)) per sentence. Any stochastic matrices are handled correctly.
+ * <p>The conditionals, posteriors and sentence probabilities come from {@link ForwardBackward}.
  */
 public final class Hmm implements Language {
     /**
@@ -126,16 +124,10 @@ public final class Hmm implements Language {
 
     private final Config config;
     private final Long seed; // null when unknown (a definition written without one)
-    private final int S;
-    private final int V;
     private final double[] initial;
-    private final double[][] trans; // [s][t] = P(s_{i+1} = t | s_i = s)
-    private final double[][] emit;  // [s][v] = P(x_i = v | s_i = s)
-    private final int initLo, initHi;          // non-zero range of the initial distribution
-    private final int[] tLo, tHi, eLo, eHi;    // non-zero range of each transition/emission row
-    private final int[] cLo, cHi;              // per word: range of states s with emit[s][v] > 0
+    private final double[][] trans, emit; // as in ForwardBackward, which reads them (shared, never changed)
     private final Vocabulary vocabulary;
-    private final ThreadLocal<Work> work = ThreadLocal.withInitial(Work::new);
+    private final ForwardBackward fb;
 
     /**
      * An HMM with the given matrices (copied). The matrices are validated (shapes, rows
@@ -145,30 +137,13 @@ public final class Hmm implements Language {
         HmmDefinition.validate("hmm", config, initial, transition, emission);
         this.config = config;
         this.seed = seed.isPresent() ? seed.getAsLong() : null;
-        this.S = config.states();
-        this.V = config.words();
         this.initial = initial.clone();
         this.trans = deepCopy(transition);
         this.emit = deepCopy(emission);
-        int[] r = support(this.initial);
-        initLo = r[0];
-        initHi = r[1];
-        tLo = new int[S]; tHi = new int[S]; eLo = new int[S]; eHi = new int[S];
-        for (int s = 0; s < S; s++) {
-            r = support(trans[s]); tLo[s] = r[0]; tHi[s] = r[1];
-            r = support(emit[s]); eLo[s] = r[0]; eHi[s] = r[1];
-        }
-        cLo = new int[V]; cHi = new int[V];
-        for (int v = 0; v < V; v++) {
-            int lo = S, hi = 0;
-            for (int s = 0; s < S; s++) {
-                if (emit[s][v] > 0) { lo = Math.min(lo, s); hi = s + 1; }
-            }
-            cLo[v] = lo; cHi[v] = Math.max(lo, hi);
-        }
-        List<String> names = new ArrayList<>(V);
-        for (int v = 0; v < V; v++) names.add("w" + v);
+        List<String> names = new ArrayList<>(config.words());
+        for (int v = 0; v < config.words(); v++) names.add("w" + v);
         this.vocabulary = new Vocabulary(names);
+        this.fb = new ForwardBackward(config.length(), this.initial, trans, emit, vocabulary);
     }
 
     /** The random block-diagonal HMM of {@code config} (see class comment); same seed, same HMM. */
@@ -267,7 +242,7 @@ public final class Hmm implements Language {
     /** The seed of {@link #random}, if known. */
     public OptionalLong seed() { return seed == null ? OptionalLong.empty() : OptionalLong.of(seed); }
 
-    public int numStates() { return S; }
+    public int numStates() { return config.states(); }
 
     public double[] initial() { return initial.clone(); }
 
@@ -291,11 +266,11 @@ public final class Hmm implements Language {
         int n = config.length();
         int[] words = new int[n];
         int[] states = new int[n];
-        int s = draw(initial, initLo, initHi, rng);
+        int s = draw(initial, fb.initLo, fb.initHi, rng);
         for (int i = 0; i < n; i++) {
-            if (i > 0) s = draw(trans[states[i - 1]], tLo[states[i - 1]], tHi[states[i - 1]], rng);
+            if (i > 0) s = draw(trans[states[i - 1]], fb.tLo[states[i - 1]], fb.tHi[states[i - 1]], rng);
             states[i] = s;
-            words[i] = draw(emit[s], eLo[s], eHi[s], rng);
+            words[i] = draw(emit[s], fb.eLo[s], fb.eHi[s], rng);
         }
         return new Sentence(words, states, null);
     }
@@ -317,193 +292,27 @@ public final class Hmm implements Language {
     // ---------------------------------------------------------------- forward–backward
 
     /**
-     * Exact MLM conditionals: p*(x_i=v | x_-i) ∝ Σ_s P(s_i=s | x_&lt;i) E[s,v] β_i(s),
-     * β_i(s) = P(x_&gt;i | s_i=s). One scaled forward–backward pass, thread-safe.
+     * Exact MLM conditionals p*(x_i=v | x_-i), by one scaled forward–backward pass
+     * ({@link ForwardBackward}); thread-safe.
      */
     @Override
     public double[][] conditionals(int[] words) {
-        int n = words.length;
-        Work w = forwardBackward(words);
-        double[][] out = new double[n][V];
-        for (int i = 0; i < n; i++) {
-            double[] row = out[i];
-            int base = i * S;
-            int lo = Math.max(w.pLo[i], w.bLo[i]), hi = Math.min(w.pHi[i], w.bHi[i]);
-            int vlo = V, vhi = 0;
-            for (int s = lo; s < hi; s++) {
-                double ws = w.pred[base + s] * w.beta[base + s];
-                if (ws == 0) continue;
-                double[] e = emit[s];
-                int a = eLo[s], b = eHi[s];
-                for (int v = a; v < b; v++) row[v] += ws * e[v];
-                if (a < vlo) vlo = a;
-                if (b > vhi) vhi = b;
-            }
-            double z = 0;
-            for (int v = vlo; v < vhi; v++) z += row[v];
-            double inv = 1.0 / z;
-            for (int v = vlo; v < vhi; v++) row[v] *= inv;
-        }
-        return out;
+        return fb.conditionals(words);
     }
 
-    /**
-     * Posterior of the hidden states given the whole sentence:
-     * {@code [i][s] = P(s_i=s | x) ∝ P(s_i=s | x_<i) E[s,x_i] β_i(s)}.
-     */
+    /** Posterior of the hidden states given the whole sentence, {@code [i][s] = P(s_i=s | x)}. */
     public double[][] posteriorStates(int[] words) {
-        int n = words.length;
-        Work w = forwardBackward(words);
-        double[][] out = new double[n][S];
-        for (int i = 0; i < n; i++) {
-            int base = i * S, x = words[i];
-            int lo = Math.max(Math.max(w.pLo[i], w.bLo[i]), cLo[x]);
-            int hi = Math.min(Math.min(w.pHi[i], w.bHi[i]), cHi[x]);
-            double z = 0;
-            for (int s = lo; s < hi; s++) {
-                double p = w.pred[base + s] * emit[s][x] * w.beta[base + s];
-                out[i][s] = p;
-                z += p;
-            }
-            for (int s = lo; s < hi; s++) out[i][s] /= z;
-        }
-        return out;
+        return fb.posteriorStates(words);
     }
 
-    /** log P(x) = Σ_i log c_i with c_i = P(x_i | x_&lt;i), the forward normalisers; −∞ if impossible. */
+    /** log P(x) = Σ_i log P(x_i | x_&lt;i); −∞ if impossible. */
     public double logProbability(int[] words) {
-        checkWords(words);
-        Work w = work.get();
-        w.ensure(words.length, S);
-        return forward(words, w) >= 0 ? Double.NEGATIVE_INFINITY : w.logProb;
+        return fb.logProbability(words);
     }
 
     /** P(x) = exp(log P(x)); 0 for an impossible sentence (and, for long sentences, possibly by underflow). */
     public double probability(int[] words) {
         return Math.exp(logProbability(words));
-    }
-
-    /** Forward then backward pass into the thread's workspace; IllegalArgumentException if P(x) = 0. */
-    private Work forwardBackward(int[] words) {
-        checkWords(words);
-        Work w = work.get();
-        w.ensure(words.length, S);
-        int bad = forward(words, w);
-        if (bad >= 0) {
-            throw new IllegalArgumentException("sentence has probability zero under this HMM (word "
-                + vocabulary.word(words[bad]) + " at position " + bad + " is impossible after the words before it)");
-        }
-        backward(words, w);
-        return w;
-    }
-
-    private void checkWords(int[] words) {
-        int n = words.length;
-        if (n != config.length()) {
-            throw new IllegalArgumentException("sentence has probability zero: length " + n
-                + ", this HMM's sentences have length " + config.length());
-        }
-        for (int i = 0; i < n; i++) {
-            if (words[i] < 0 || words[i] >= V) {
-                throw new IllegalArgumentException("word id " + words[i] + " at position " + i
-                    + " out of range 0.." + (V - 1));
-            }
-        }
-    }
-
-    /**
-     * Forward pass: pred[i·S+s] = P(s_i=s | x_&lt;i) with its non-zero range, and log P(x).
-     * f_i(s) = pred_i(s) E[s,x_i] / c_i, c_i = Σ_s pred_i(s) E[s,x_i] = P(x_i | x_&lt;i),
-     * pred_{i+1}(t) = Σ_s f_i(s) A[s,t]. Returns −1, or the first position with c_i = 0.
-     */
-    private int forward(int[] words, Work w) {
-        int n = words.length;
-        double[] pred = w.pred, f = w.f;
-        System.arraycopy(initial, 0, pred, 0, S);
-        w.pLo[0] = initLo;
-        w.pHi[0] = initHi;
-        double logProb = 0;
-        for (int i = 0; i < n; i++) {
-            int x = words[i], base = i * S;
-            int lo = Math.max(w.pLo[i], cLo[x]), hi = Math.min(w.pHi[i], cHi[x]);
-            double c = 0;
-            for (int s = lo; s < hi; s++) {
-                double p = pred[base + s] * emit[s][x];
-                f[s] = p;
-                c += p;
-            }
-            if (!(c > 0)) return i;
-            logProb += Math.log(c);
-            w.logProb = logProb;
-            if (i + 1 == n) break;
-            int next = base + S;
-            Arrays.fill(pred, next, next + S, 0.0);
-            double inv = 1.0 / c;
-            int nlo = S, nhi = 0;
-            for (int s = lo; s < hi; s++) {
-                double fs = f[s] * inv;
-                if (fs == 0) continue;
-                double[] a = trans[s];
-                int tl = tLo[s], th = tHi[s];
-                for (int t = tl; t < th; t++) pred[next + t] += fs * a[t];
-                if (tl < nlo) nlo = tl;
-                if (th > nhi) nhi = th;
-            }
-            w.pLo[i + 1] = Math.min(nlo, nhi);
-            w.pHi[i + 1] = nhi;
-        }
-        return -1;
-    }
-
-    /**
-     * Backward pass: beta[i·S+s] ∝ β_i(s) = P(x_&gt;i | s_i=s), rescaled to sum 1 per position
-     * (the scale cancels in every normalised quantity), with its non-zero range.
-     * β_{n−1} = 1, β_i(s) = Σ_t A[s,t] E[t,x_{i+1}] β_{i+1}(t).
-     */
-    private void backward(int[] words, Work w) {
-        int n = words.length;
-        double[] beta = w.beta, g = w.g;
-        int last = (n - 1) * S;
-        Arrays.fill(beta, last, last + S, 1.0);
-        w.bLo[n - 1] = 0;
-        w.bHi[n - 1] = S;
-        for (int i = n - 2; i >= 0; i--) {
-            int x = words[i + 1], nb = (i + 1) * S, base = i * S;
-            int glo = Math.max(w.bLo[i + 1], cLo[x]), ghi = Math.min(w.bHi[i + 1], cHi[x]);
-            for (int t = glo; t < ghi; t++) g[t] = emit[t][x] * beta[nb + t];
-            double z = 0;
-            int blo = S, bhi = 0;
-            for (int s = 0; s < S; s++) {
-                int lo = Math.max(tLo[s], glo), hi = Math.min(tHi[s], ghi);
-                double sum = 0;
-                double[] a = trans[s];
-                for (int t = lo; t < hi; t++) sum += a[t] * g[t];
-                beta[base + s] = sum;
-                if (sum > 0) {
-                    z += sum;
-                    if (s < blo) blo = s;
-                    bhi = s + 1;
-                }
-            }
-            // z > 0 whenever the forward pass found P(x) > 0
-            double inv = 1.0 / z;
-            for (int s = blo; s < bhi; s++) beta[base + s] *= inv;
-            w.bLo[i] = Math.min(blo, bhi);
-            w.bHi[i] = bhi;
-        }
-    }
-
-    /** Per-thread forward–backward buffers, grown on demand. */
-    private static final class Work {
-        double[] pred = new double[0], beta = new double[0], f = new double[0], g = new double[0];
-        int[] pLo = new int[0], pHi = new int[0], bLo = new int[0], bHi = new int[0];
-        double logProb;
-
-        void ensure(int n, int S) {
-            if (f.length < S) { f = new double[S]; g = new double[S]; }
-            if (pred.length < n * S) { pred = new double[n * S]; beta = new double[n * S]; }
-            if (pLo.length < n) { pLo = new int[n]; pHi = new int[n]; bLo = new int[n]; bHi = new int[n]; }
-        }
     }
 
     // ---------------------------------------------------------------- tasks, definition
@@ -551,15 +360,6 @@ public final class Hmm implements Language {
     @Override
     public void writeDefinition(Path dir) throws IOException {
         HmmDefinition.write(dir, config, seed(), initial, trans, emit);
-    }
-
-    /** Range [lo, hi) from the first to one past the last non-zero entry ([0,0) when all zero). */
-    private static int[] support(double[] p) {
-        int lo = p.length, hi = 0;
-        for (int j = 0; j < p.length; j++) {
-            if (p[j] != 0) { if (j < lo) lo = j; hi = j + 1; }
-        }
-        return new int[] {Math.min(lo, hi), hi};
     }
 
     private static double[][] deepCopy(double[][] m) {

@@ -1,9 +1,8 @@
-package flatlm.eval;
+package flatlm.train;
 
+import flatlm.eval.DownstreamResult;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import flatlm.train.Checkpoint;
-import flatlm.train.Trainer;
 import flatlm.util.BadInputException;
 import flatlm.util.Io;
 

@@ -1,4 +1,4 @@
-package flatlm.train;
+package flatlm.model;
 
 /**
  * Learning rate at step t (0-based) of T: linear warmup lr·(t+1)/W for t &lt; W, then
@@ -7,10 +7,6 @@ package flatlm.train;
  * run continues the schedule exactly.
  */
 public record LrSchedule(double peak, int warmup, String decay, double minLrRatio, int totalSteps) {
-    public static LrSchedule of(TrainConfig c) {
-        return new LrSchedule(c.optimizer.lr, c.schedule.warmup, c.schedule.decay, c.schedule.minLrRatio, c.steps);
-    }
-
     public double at(int step) {
         if (step < warmup) return peak * (step + 1) / warmup;
         int span = totalSteps - warmup - 1;

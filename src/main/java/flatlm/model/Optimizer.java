@@ -1,4 +1,4 @@
-package flatlm.train;
+package flatlm.model;
 
 import flatlm.util.BadInputException;
 import org.bytedeco.javacpp.PointerScope;
@@ -20,14 +20,6 @@ public abstract class Optimizer {
 
     protected Optimizer(LinkedHashMap<String, Tensor> params) {
         this.params = params;
-    }
-
-    public static Optimizer of(TrainConfig.Optimizer cfg, LinkedHashMap<String, Tensor> params) {
-        return switch (cfg.name) {
-            case "adamw" -> new AdamW(params, cfg.beta1, cfg.beta2, cfg.eps, cfg.weightDecay);
-            case "sgd" -> new Sgd(params, cfg.momentum, cfg.weightDecay);
-            default -> throw new BadInputException("optimizer.name: unknown optimizer '" + cfg.name + "'");
-        };
     }
 
     /** One update with learning rate {@code lr} from the parameters' current gradients. */
