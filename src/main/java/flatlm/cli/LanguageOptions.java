@@ -62,7 +62,8 @@ public final class LanguageOptions {
     @Option(names = "--states", defaultValue = "100", description = "HMM: hidden states (default: ${DEFAULT-VALUE}).")
     int states;
 
-    @Option(names = "--words", defaultValue = "200", description = "HMM: vocabulary size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--words", defaultValue = "200",
+        description = "HMM, causal-lm --generator random: vocabulary size (default: ${DEFAULT-VALUE}).")
     int words;
 
     @Option(names = "--blocks", defaultValue = "10",
@@ -105,8 +106,44 @@ public final class LanguageOptions {
 
     @Option(names = "--generator", paramLabel = "DIR",
         description = "causal-lm: the generator, a Hugging Face OPT directory (config.json, model.safetensors, "
-            + "optional vocab.json), e.g. facebook/opt-125m on disk or one written by 'flatlm lm random'.")
+            + "optional vocab.json), e.g. facebook/opt-125m on disk or one written by 'flatlm lm random'; or 'random': "
+            + "the generator 'flatlm lm random' writes, built in memory from --words, --language-seed and the --lm-* "
+            + "flags (nothing on disk; a directory named random: ./random).")
     Path generator;
+
+    @Option(names = "--lm-controls", paramLabel = "K",
+        description = "causal-lm, --generator random: control tokens <c0>.. after the words; without --control-ids "
+            + "all K are the hidden class prefix of task causal-lm:class (default: 0).")
+    Integer lmControls;
+
+    @Option(names = "--lm-layers", paramLabel = "N", description = "causal-lm, --generator random: decoder layers (default: "
+        + flatlm.lang.causal.RandomOpt.DEFAULT_LAYERS + ").")
+    Integer lmLayers;
+
+    @Option(names = "--lm-hidden", paramLabel = "D", description = "causal-lm, --generator random: hidden size d (default: "
+        + flatlm.lang.causal.RandomOpt.DEFAULT_HIDDEN + ").")
+    Integer lmHidden;
+
+    @Option(names = "--lm-heads", paramLabel = "H", description = "causal-lm, --generator random: attention heads (default: "
+        + flatlm.lang.causal.RandomOpt.DEFAULT_HEADS + ").")
+    Integer lmHeads;
+
+    @Option(names = "--lm-ffn", paramLabel = "F", description = "causal-lm, --generator random: MLP width (default: "
+        + flatlm.lang.causal.RandomOpt.DEFAULT_FFN + ").")
+    Integer lmFfn;
+
+    @Option(names = "--lm-max-positions", paramLabel = "N",
+        description = "causal-lm, --generator random: max_position_embeddings, BOS and control prefix included (default: "
+            + flatlm.lang.causal.RandomOpt.DEFAULT_MAX_POSITIONS + ").")
+    Integer lmMaxPositions;
+
+    @Option(names = "--lm-logit-std", paramLabel = "S",
+        description = "causal-lm, --generator random: standard deviation of the logits; larger = lower entropy (default: "
+            + flatlm.lang.causal.RandomOpt.DEFAULT_LOGIT_STD + ").")
+    Double lmLogitStd;
+
+    @Option(names = "--lm-tied", arity = "0", description = "causal-lm, --generator random: tie the head to the token embeddings.")
+    Boolean lmTied;
 
     @Option(names = "--vocab-ids", paramLabel = "FILE",
         description = "causal-lm: the token ids that are the words, one per line; the softmax is renormalised over "
@@ -128,7 +165,7 @@ public final class LanguageOptions {
     String dyckSupport;
 
     @Option(names = "--language-seed", defaultValue = "1",
-        description = "Seed of the random grammar or HMM matrices (default: ${DEFAULT-VALUE}).")
+        description = "Seed of the random grammar, HMM matrices or built-in causal-lm generator (default: ${DEFAULT-VALUE}).")
     long languageSeed;
 
     /** The chosen language as a spec (what a config file's {@code language:} section holds). */
@@ -158,6 +195,14 @@ public final class LanguageOptions {
         spec.generator = generator == null ? null : generator.toString();
         spec.vocabIds = vocabIds == null ? null : vocabIds.toString();
         spec.controlIds = controlIds;
+        spec.lmControls = lmControls;
+        spec.lmLayers = lmLayers;
+        spec.lmHidden = lmHidden;
+        spec.lmHeads = lmHeads;
+        spec.lmFfn = lmFfn;
+        spec.lmMaxPositions = lmMaxPositions;
+        spec.lmLogitStd = lmLogitStd;
+        spec.lmTied = lmTied;
         spec.n = dyckLength;
         spec.support = dyckSupport;
         spec.seed = languageSeed;

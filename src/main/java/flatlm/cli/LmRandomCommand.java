@@ -23,30 +23,30 @@ public final class LmRandomCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New (or empty) output directory.")
     Path out;
 
-    @Option(names = "--words", defaultValue = "200", description = "Words (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--words", defaultValue = "" + RandomOpt.DEFAULT_WORDS, description = "Words (default: ${DEFAULT-VALUE}).")
     int words;
 
     @Option(names = "--controls", defaultValue = "0",
         description = "Control tokens <c0>.. after the words (ids words+4..), for --control-ids (default: ${DEFAULT-VALUE}).")
     int controls;
 
-    @Option(names = "--layers", defaultValue = "2", description = "Decoder layers (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--layers", defaultValue = "" + RandomOpt.DEFAULT_LAYERS, description = "Decoder layers (default: ${DEFAULT-VALUE}).")
     int layers;
 
-    @Option(names = "--hidden", defaultValue = "64", description = "Hidden size d (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hidden", defaultValue = "" + RandomOpt.DEFAULT_HIDDEN, description = "Hidden size d (default: ${DEFAULT-VALUE}).")
     int hidden;
 
-    @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", defaultValue = "" + RandomOpt.DEFAULT_HEADS, description = "Attention heads (default: ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--ffn", defaultValue = "256", description = "MLP width (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ffn", defaultValue = "" + RandomOpt.DEFAULT_FFN, description = "MLP width (default: ${DEFAULT-VALUE}).")
     int ffn;
 
-    @Option(names = "--max-positions", defaultValue = "64",
+    @Option(names = "--max-positions", defaultValue = "" + RandomOpt.DEFAULT_MAX_POSITIONS,
         description = "max_position_embeddings: longest sequence, BOS and control prefix included (default: ${DEFAULT-VALUE}).")
     int maxPositions;
 
-    @Option(names = "--logit-std", defaultValue = "2",
+    @Option(names = "--logit-std", defaultValue = "" + RandomOpt.DEFAULT_LOGIT_STD,
         description = "Standard deviation of the logits; larger = peakier next-token distributions, lower entropy "
             + "(default: ${DEFAULT-VALUE}).")
     double logitStd;

@@ -127,7 +127,7 @@ public record Provenance(int format, JsonNode settings, Map<String, String> inpu
         else if ("pcfg".equals(l.kind) && !"authors".equals(l.grammar) && !"random".equals(l.grammar))
             in.put("language.grammar", contentHash(Path.of(l.grammar), "language.grammar"));
         else if ("causal-lm".equals(l.kind)) {
-            if (l.generator != null) in.put("language.generator", contentHash(Path.of(l.generator), "language.generator"));
+            if (l.generator != null && !l.builtInGenerator()) in.put("language.generator", contentHash(Path.of(l.generator), "language.generator"));
             if (l.vocabIds != null) in.put("language.vocabIds", contentHash(Path.of(l.vocabIds), "language.vocabIds"));
         }
         return in;

@@ -86,7 +86,7 @@ public final class Reproduction {
     }
 
     public static List<String> presets() {
-        return List.of("tiny", "quick", "cpu", "paper");
+        return List.of("tiny", "quick", "cpu", "lm", "paper");
     }
 
     private JsonNode languageLayer() {

@@ -37,6 +37,14 @@ public interface Language {
      */
     double[][] conditionals(int[] words);
 
+    /**
+     * The conditional of one position, {@code conditionals(words)[position]}; a language whose
+     * rows cost separately (causal-lm) computes only this one.
+     */
+    default double[] conditional(int[] words, int position) {
+        return conditionals(words)[position];
+    }
+
     /** Downstream tasks defined on this language (names like "hmm:6", "pcfg:A", "dyck"). */
     List<DownstreamTask> tasks();
 

@@ -3,6 +3,7 @@ package flatlm.lang;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import flatlm.lang.causal.CausalLm;
 import flatlm.lang.causal.CausalLmDefinition;
+import flatlm.lang.causal.RandomOpt;
 import flatlm.lang.dyck.Dyck;
 import flatlm.lang.hmm.Hmm;
 import flatlm.lang.pcfg.GrammarShape;
@@ -72,7 +73,12 @@ public final class LanguageSpec {
     public Integer pcfgWords;
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public Integer pcfgWordDraws;
-    /** causal-lm: the generator directory (Hugging Face config.json + model.safetensors [+ vocab.json]). */
+    /**
+     * causal-lm: the generator directory (Hugging Face config.json + model.safetensors [+ vocab.json]),
+     * or {@value CausalLmDefinition#RANDOM}: the seeded random OPT generator of {@code flatlm lm random}
+     * built in memory from {@link #seed}, {@link #words} and the {@code lm*} shape keys (a directory
+     * named random: {@code ./random}).
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public String generator;
     /** causal-lm: file of the token ids that are the words, one per line; null = {@link CausalLmDefinition} default. */
@@ -81,6 +87,23 @@ public final class LanguageSpec {
     /** causal-lm: hidden control prefix token ids, one class each (task causal-lm:class); null = none. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public List<Integer> controlIds;
+    /** causal-lm, generator random: its shape ({@link RandomOpt.Shape}); each null = the {@code lm random} default. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer lmControls;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer lmLayers;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer lmHidden;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer lmHeads;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer lmFfn;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer lmMaxPositions;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Double lmLogitStd;
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Boolean lmTied;
     /** Dyck: sentence length (even). */
     public int n = 8;
     /** Dyck: "equal-count" (the paper's Section 6: as many "(" as ")", any order) or "dyck" (proper Dyck words). */
@@ -98,9 +121,13 @@ public final class LanguageSpec {
             case "pcfg" -> pcfg().withLabelMode(parseLabelMode());
             case "hmm" -> Hmm.random(hmmConfig(), seed);
             case "dyck" -> new Dyck(n, Dyck.Support.parse(support));
-            case CausalLm.KIND -> CausalLmDefinition.build(Path.of(generator), vocabIds == null ? null : Path.of(vocabIds),
-                length, temperature == null ? 1.0 : temperature,
-                controlIds == null ? new int[0] : controlIds.stream().mapToInt(Integer::intValue).toArray());
+            case CausalLm.KIND -> {
+                int[] controls = controlIds == null ? null : controlIds.stream().mapToInt(Integer::intValue).toArray();
+                Path vocab = vocabIds == null ? null : Path.of(vocabIds);
+                double tau = temperature == null ? 1.0 : temperature;
+                yield builtInGenerator() ? CausalLmDefinition.buildRandom(randomGenerator(), vocab, length, tau, controls)
+                    : CausalLmDefinition.build(Path.of(generator), vocab, length, tau, controls == null ? new int[0] : controls);
+            }
             default -> throw new BadInputException("language kind: unknown language '" + kind
                 + "' (expected pcfg, hmm, dyck or causal-lm)");
         };
@@ -128,7 +155,11 @@ public final class LanguageSpec {
                 throw bad("temperature", "--temperature", "is only used with permutations > 0 (--permutations), got permutations=" + p);
             }
         } else if (kind.equals(CausalLm.KIND)) {
-            if (generator == null) throw bad("generator", "--generator", "is required for kind causal-lm");
+            if (generator == null) {
+                throw bad("generator", "--generator", "is required for kind causal-lm (a directory, or "
+                    + CausalLmDefinition.RANDOM + ": the built-in random generator)");
+            }
+            checkRandomShape();
             if (temperature != null && (!(temperature > 0) || temperature.isInfinite())) {
                 throw bad("temperature", "--temperature", "must be positive and finite, got " + temperature);
             }
@@ -146,6 +177,55 @@ public final class LanguageSpec {
             }
         }
         return this;
+    }
+
+    /** causal-lm: is the generator the built-in {@value CausalLmDefinition#RANDOM} one? */
+    public boolean builtInGenerator() {
+        return CausalLm.KIND.equals(kind) && CausalLmDefinition.RANDOM.equals(generator);
+    }
+
+    /** The built-in generator: {@link #words}, the {@code lm*} keys (null = the {@link RandomOpt} defaults), {@link #seed}. */
+    public RandomOpt.Seeded randomGenerator() {
+        return new RandomOpt.Seeded(new RandomOpt.Shape(words, or(lmControls, 0), or(lmLayers, RandomOpt.DEFAULT_LAYERS),
+            or(lmHidden, RandomOpt.DEFAULT_HIDDEN), or(lmHeads, RandomOpt.DEFAULT_HEADS), or(lmFfn, RandomOpt.DEFAULT_FFN),
+            or(lmMaxPositions, RandomOpt.DEFAULT_MAX_POSITIONS), lmLogitStd == null ? RandomOpt.DEFAULT_LOGIT_STD : lmLogitStd,
+            lmTied != null && lmTied), seed);
+    }
+
+    private record LmKey(String key, String flag, Object value) {}
+
+    private List<LmKey> lmKeys() {
+        return List.of(new LmKey("lmControls", "--lm-controls", lmControls), new LmKey("lmLayers", "--lm-layers", lmLayers),
+            new LmKey("lmHidden", "--lm-hidden", lmHidden), new LmKey("lmHeads", "--lm-heads", lmHeads),
+            new LmKey("lmFfn", "--lm-ffn", lmFfn), new LmKey("lmMaxPositions", "--lm-max-positions", lmMaxPositions),
+            new LmKey("lmLogitStd", "--lm-logit-std", lmLogitStd), new LmKey("lmTied", "--lm-tied", lmTied));
+    }
+
+    /** The lm* keys only with generator random, each in range; words >= 2 there. */
+    private void checkRandomShape() {
+        if (!builtInGenerator()) {
+            for (LmKey k : lmKeys()) {
+                if (k.value != null) {
+                    throw bad(k.key, k.flag, "needs generator " + CausalLmDefinition.RANDOM + " (--generator "
+                        + CausalLmDefinition.RANDOM + "), got generator '" + generator + "'");
+                }
+            }
+            return;
+        }
+        if (words < 2) throw bad("words", "--words", "must be >= 2 for generator random, got " + words);
+        if (lmControls != null && lmControls < 0) throw bad("lmControls", "--lm-controls", "must be >= 0, got " + lmControls);
+        if (lmControls != null && lmControls == 1 && controlIds == null) {
+            throw bad("lmControls", "--lm-controls", "must be 0 or at least 2 (one control token per class), got 1");
+        }
+        for (LmKey k : lmKeys().subList(1, 5)) {
+            if (k.value != null && (Integer) k.value < 1) throw bad(k.key, k.flag, "must be >= 1, got " + k.value);
+        }
+        if (lmMaxPositions != null && lmMaxPositions < 2) throw bad("lmMaxPositions", "--lm-max-positions", "must be >= 2, got " + lmMaxPositions);
+        if (lmLogitStd != null && (!(lmLogitStd > 0) || lmLogitStd.isInfinite())) {
+            throw bad("lmLogitStd", "--lm-logit-std", "must be positive and finite, got " + lmLogitStd);
+        }
+        int d = or(lmHidden, RandomOpt.DEFAULT_HIDDEN), h = or(lmHeads, RandomOpt.DEFAULT_HEADS);
+        if (d % h != 0) throw bad("lmHidden", "--lm-hidden", d + " is not a multiple of lmHeads (--lm-heads) " + h);
     }
 
     /** The HMM construction of this spec (α_T, α_E = α when null; permutations off when null). */
@@ -250,7 +330,9 @@ public final class LanguageSpec {
             }
             case "dyck" -> "Dyck, n " + n + ", support " + support;
             case CausalLm.KIND -> {
-                StringBuilder b = new StringBuilder("causal LM ").append(generator).append(", length ").append(length);
+                StringBuilder b = new StringBuilder("causal LM ").append(builtInGenerator()
+                    ? "random generator (" + CausalLmDefinition.describe(randomGenerator()) + ")" : generator)
+                    .append(", length ").append(length);
                 b.append(", vocabulary ").append(vocabIds == null ? "default" : vocabIds);
                 if (temperature != null) b.append(", temperature ").append(temperature);
                 if (controlIds != null && !controlIds.isEmpty()) b.append(", ").append(controlIds.size()).append(" control classes");
@@ -266,7 +348,8 @@ public final class LanguageSpec {
      * the kind uses). HMM: the six sizes always, then every optional field that is set; PCFG: the
      * grammar, and for a random grammar its seed; the shape flags, label mode and renormalize
      * when they differ from the defaults; Dyck: n and support when not the defaults; causal-lm: the
-     * generator, length, and vocabulary file, temperature and control ids when set. Arguments
+     * generator (for the built-in random one also words, seed and the lm* keys that are set), length,
+     * and vocabulary file, temperature and control ids when set. Arguments
      * holding characters a shell would interpret are single-quoted.
      */
     public String flags() {
@@ -300,6 +383,14 @@ public final class LanguageSpec {
             case CausalLm.KIND -> {
                 f.add("--generator");
                 f.add(quote(generator));
+                if (builtInGenerator()) {
+                    add(f, "--words", words);
+                    add(f, "--language-seed", seed);
+                    for (LmKey k : lmKeys()) {
+                        if (k.value instanceof Boolean on) { if (on) f.add(k.flag); }
+                        else if (k.value != null) add(f, k.flag, k.value);
+                    }
+                }
                 if (vocabIds != null) {
                     f.add("--vocab-ids");
                     f.add(quote(vocabIds));

@@ -51,6 +51,10 @@ public interface Algorithm {
         int k = 0;
         for (int b = 0; b < positions.length; b++) {
             if (positions[b].length == 0) continue;
+            if (positions[b].length == 1) { // single masking: only that row (cheaper for causal-lm)
+                System.arraycopy(language.conditional(s.sentences()[b], positions[b][0]), 0, target, (k++) * v, v);
+                continue;
+            }
             double[][] cond = language.conditionals(s.sentences()[b]);
             for (int pos : positions[b]) System.arraycopy(cond[pos], 0, target, (k++) * v, v);
         }

@@ -219,6 +219,18 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void theLmPresetValidatesAndPlansOnTheBuiltInGenerator() {
+        // a fresh clone has no generator directory: the preset's language is built in memory
+        CliRunner r = CliRunner.run("reproduce", "--preset", "lm", "--plan", "--out", "/nonexistent/lm");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("pre-training seeds: [1, 2]"), r.out());
+        assertTrue(r.out().contains("causal LM random generator (16 words, 4 controls"), r.out());
+        assertTrue(r.out().contains("probe training sizes: [32, 128, 512, 2048] (main 2048)"), r.out());
+        assertTrue(r.out().contains("algorithms/adversarial-exact-target/s2"), r.out());
+        assertTrue(r.out().contains("trained as convergence/adamw/s2"), r.out());
+    }
+
+    @Test
     void thePaperPresetValidatesAndPlans() {
         CliRunner r = CliRunner.run("reproduce", "--preset", "paper", "--plan", "--out", "/nonexistent/paper");
         assertEquals(0, r.exitCode(), r.err());

@@ -34,7 +34,8 @@ public final class CausalLm implements Language {
     public static final String CLASS_TASK = KIND + ":class";
 
     private final OptModel model;
-    private final Path generator;
+    private final Path generator;             // null for the built-in generator
+    private final RandomOpt.Seeded builtIn;   // null for a generator directory
     private final int[] ids;        // language word a ↔ model token ids[a]
     private final int[] controls;   // hidden control token ids; empty = none
     private final int length;
@@ -46,10 +47,11 @@ public final class CausalLm implements Language {
     private static final int BATCH = 32;
 
     /** A language over {@code ids} of {@code model}, named by {@code words} (validated by {@link CausalLmDefinition}). */
-    CausalLm(OptModel model, Path generator, int[] ids, List<String> words, int length, double temperature,
+    CausalLm(OptModel model, Path generator, RandomOpt.Seeded builtIn, int[] ids, List<String> words, int length, double temperature,
              int[] controls) {
         this.model = model;
         this.generator = generator;
+        this.builtIn = builtIn;
         this.ids = ids.clone();
         this.controls = controls.clone();
         this.length = length;
@@ -62,7 +64,11 @@ public final class CausalLm implements Language {
 
     public OptModel model() { return model; }
 
+    /** The generator directory; null for the built-in random generator ({@link #builtIn}). */
     public Path generator() { return generator; }
+
+    /** The built-in random generator's shape and seed ({@code language.generator: random}); null for a directory. */
+    public RandomOpt.Seeded builtIn() { return builtIn; }
 
     /** The model token id of each word. */
     public int[] tokenIds() { return ids.clone(); }
@@ -163,17 +169,47 @@ public final class CausalLm implements Language {
     /** See the class comment; rows sum to 1. IllegalArgumentException for a wrong length or word id. */
     @Override
     public double[][] conditionals(int[] words) {
+        double[][] total = rows(words, -1);
+        for (int i = 0; i < words.length; i++) normalise(total[i], i);
+        return total;
+    }
+
+    /**
+     * Row {@code position} alone: the prefix up to it and the |W| suffixes from it, K·|W|·(n−1−i)
+     * token steps instead of K·|W|·n(n−1)/2 (what exact-target training with one mask needs).
+     */
+    @Override
+    public double[] conditional(int[] words, int position) {
+        if (position < 0 || position >= words.length) {
+            throw new IllegalArgumentException("position " + position + " out of range 0.." + (words.length - 1));
+        }
+        double[] row = rows(words, position)[position];
+        normalise(row, position);
+        return row;
+    }
+
+    /** Unnormalised log-weights of every row (only &lt; 0) or of row {@code only} (the other rows empty). */
+    private double[][] rows(int[] words, int only) {
         check(words);
         int n = words.length, W = ids.length, K = components();
         Work w = work.get();
-        double[][] total = new double[n][W];
-        for (double[] row : total) Arrays.fill(row, Double.NEGATIVE_INFINITY);
+        double[][] total = new double[n][];
+        for (int i = 0; i < n; i++) {
+            if (only >= 0 && i != only) continue;
+            total[i] = new double[W];
+            Arrays.fill(total[i], Double.NEGATIVE_INFINITY);
+        }
         for (int c = 0; c < K; c++) {
             start(w.base, c, w.h);
             double logPrefix = -Math.log(K); // log π_c + log q(x_<i | c)
             for (int i = 0; i < n; i++) {
                 logSoftmax(w.h, w, w.lp);
                 double[] lp = w.lp;
+                if (only >= 0 && i != only) {
+                    logPrefix += lp[words[i]];
+                    model.step(w.base, ids[words[i]], w.h);
+                    continue;
+                }
                 for (int a0 = 0; a0 < W; a0 += w.batch.capacity()) {
                     int rows = Math.min(w.batch.capacity(), W - a0);
                     for (int r = 0; r < rows; r++) w.s[r] = logPrefix + lp[a0 + r];
@@ -192,11 +228,11 @@ public final class CausalLm implements Language {
                     }
                     for (int r = 0; r < rows; r++) total[i][a0 + r] = logAddExp(total[i][a0 + r], w.s[r]);
                 }
+                if (i == only) break;
                 logPrefix += lp[words[i]];
                 if (i + 1 < n) model.step(w.base, ids[words[i]], w.h);
             }
         }
-        for (int i = 0; i < n; i++) normalise(total[i], i);
         return total;
     }
 
@@ -262,7 +298,10 @@ public final class CausalLm implements Language {
         return controls.length >= 2 ? List.of(new CausalLmTask(this)) : List.of();
     }
 
-    /** {@code language.json}: the generator directory (absolute) and checksums, the words' token ids, n, τ, controls. */
+    /**
+     * {@code language.json}: the generator directory (absolute) and checksums, or for the built-in
+     * generator its seed and shape; the words' token ids, n, τ, controls.
+     */
     @Override
     public void writeDefinition(Path dir) throws IOException {
         CausalLmDefinition.write(dir, this);

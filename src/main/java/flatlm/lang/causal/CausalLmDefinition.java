@@ -58,9 +58,31 @@ public final class CausalLmDefinition {
 
     /** {@link #build(Path, Path, int, double, int[])} with the word ids given (null = the default). */
     static CausalLm build(Path generator, int[] givenIds, int length, double temperature, int[] controls) {
-        OptModel model = OptModel.load(generator);
+        return build(OptModel.load(generator), generator.toAbsolutePath().normalize(), null,
+            readVocabJson(generator.resolve(VOCAB_JSON)), givenIds, length, temperature, controls);
+    }
+
+    /**
+     * The language of the built-in random generator {@code r} ({@link RandomOpt}, built in memory:
+     * the same weights {@code flatlm lm random} writes, so the same language), words from {@code
+     * vocabIdsFile} (null = the default: its words w0..), controls null = all its control tokens.
+     */
+    public static CausalLm buildRandom(RandomOpt.Seeded r, Path vocabIdsFile, int length, double temperature, int[] controls) {
+        RandomOpt.Generated g = RandomOpt.generate(r.shape(), r.seed());
+        int[] ids = vocabIdsFile == null ? null : readIds(vocabIdsFile, g.config().vocabSize(), Path.of(RANDOM + " generator"));
+        return build(RandomOpt.model(g), null, r, g.vocab(), ids, length, temperature,
+            controls == null ? r.shape().controlIds() : controls);
+    }
+
+    /** The generator named {@value #RANDOM} in {@code language.generator} (a directory of that name: {@code ./random}). */
+    public static final String RANDOM = "random";
+
+    /** The language of {@code model}: from the directory {@code generator}, or built in ({@code builtIn}); one of them null. */
+    private static CausalLm build(OptModel model, Path generator, RandomOpt.Seeded builtIn, Map<Integer, String> names,
+                                  int[] givenIds, int length, double temperature, int[] controls) {
         OptConfig c = model.config();
-        Path config = generator.resolve(OptConfig.FILE);
+        Object config = generator == null ? RANDOM + " generator (" + describe(builtIn) + ")" : generator.resolve(OptConfig.FILE);
+        Object vocabJson = generator == null ? RANDOM + " generator" : generator.resolve(VOCAB_JSON);
         int V = c.vocabSize();
         if (c.bosTokenId() < 0 || c.bosTokenId() >= V) {
             throw new BadInputException(config + ": bos_token_id " + c.bosTokenId() + " out of range 0.." + (V - 1));
@@ -69,7 +91,8 @@ public final class CausalLmDefinition {
         int prefix = controls.length > 0 ? 2 : 1;
         if (length + prefix > c.maxPositions()) {
             throw new BadInputException("causal-lm: --length " + length + " plus " + prefix
-                + " prefix token(s) exceeds max_position_embeddings " + c.maxPositions() + " of " + config);
+                + " prefix token(s) exceeds max_position_embeddings " + c.maxPositions() + " of " + config
+                + (generator == null ? " (raise lmMaxPositions, --lm-max-positions)" : ""));
         }
         if (!(temperature > 0) || Double.isInfinite(temperature)) {
             throw new BadInputException("causal-lm: --temperature must be positive and finite, got " + temperature);
@@ -82,7 +105,6 @@ public final class CausalLmDefinition {
             }
             if (!seen.add(id)) throw new BadInputException("causal-lm: control id " + id + " given twice");
         }
-        Map<Integer, String> names = readVocabJson(generator.resolve(VOCAB_JSON));
         int[] ids = givenIds == null ? defaultIds(c, names, controls) : givenIds;
         for (int id : ids) {
             if (id < 0 || id >= V) throw new BadInputException("causal-lm: token id " + id + " out of range 0.." + (V - 1) + " (vocab_size of " + config + ")");
@@ -93,12 +115,24 @@ public final class CausalLmDefinition {
         for (int id : ids) {
             String w = names.getOrDefault(id, Integer.toString(id));
             if (!taken.add(w)) {
-                throw new BadInputException(generator.resolve(VOCAB_JSON) + ": token id " + id + " is named '" + w
+                throw new BadInputException(vocabJson + ": token id " + id + " is named '" + w
                     + "', the name of another word (ids without a token string are named by their decimal id)");
             }
             words.add(w);
         }
-        return new CausalLm(model, generator.toAbsolutePath().normalize(), ids, words, length, temperature, controls);
+        return new CausalLm(model, generator, builtIn, ids, words, length, temperature, controls);
+    }
+
+    /** E.g. {@code 50 words, 4 controls, 2 layers, d 64, 4 heads, MLP 256, logit std 2.0, seed 1} (non-default positions and tied head added). */
+    public static String describe(RandomOpt.Seeded r) {
+        RandomOpt.Shape s = r.shape();
+        StringBuilder b = new StringBuilder().append(s.words()).append(" words");
+        if (s.controls() > 0) b.append(", ").append(s.controls()).append(" controls");
+        b.append(", ").append(s.layers()).append(" layers, d ").append(s.hidden()).append(", ").append(s.heads())
+            .append(" heads, MLP ").append(s.ffn()).append(", logit std ").append(s.logitStd());
+        if (s.maxPositions() != RandomOpt.DEFAULT_MAX_POSITIONS) b.append(", max positions ").append(s.maxPositions());
+        if (s.tied()) b.append(", tied head");
+        return b.append(", seed ").append(r.seed()).toString();
     }
 
     /** The default word ids (see the class comment). */
@@ -159,9 +193,17 @@ public final class CausalLmDefinition {
 
     static void write(Path dir, CausalLm lm) throws IOException {
         ObjectNode root = DefinitionFiles.newDefinition(CausalLm.KIND);
-        root.put("generator", lm.generator().toString());
-        ObjectNode sha = root.putObject("sha256");
-        for (String f : List.of(OptConfig.FILE, OptModel.WEIGHTS)) sha.put(f, sha256(lm.generator().resolve(f)));
+        if (lm.builtIn() != null) {
+            root.put("generator", RANDOM);
+            RandomOpt.Shape s = lm.builtIn().shape();
+            root.putObject(RANDOM).put("seed", lm.builtIn().seed()).put("words", s.words()).put("controls", s.controls())
+                .put("layers", s.layers()).put("hidden", s.hidden()).put("heads", s.heads()).put("ffn", s.ffn())
+                .put("maxPositions", s.maxPositions()).put("logitStd", s.logitStd()).put("tied", s.tied());
+        } else {
+            root.put("generator", lm.generator().toString());
+            ObjectNode sha = root.putObject("sha256");
+            for (String f : List.of(OptConfig.FILE, OptModel.WEIGHTS)) sha.put(f, sha256(lm.generator().resolve(f)));
+        }
         ArrayNode v = root.putArray("vocabIds");
         for (int id : lm.tokenIds()) v.add(id);
         root.put("length", lm.maxLength());
@@ -176,6 +218,19 @@ public final class CausalLmDefinition {
         JsonNode root = DefinitionFiles.read(dir, CausalLm.KIND);
         String gen = root.path("generator").asText("");
         if (gen.isEmpty()) throw new BadInputException(file + ": missing \"generator\"");
+        int[] ids = ints(file, root, "vocabIds");
+        int[] controls = ints(file, root, "controlIds");
+        if (!root.path("length").canConvertToInt()) throw new BadInputException(file + ": \"length\" must be an integer");
+        if (!root.path("temperature").isNumber()) throw new BadInputException(file + ": \"temperature\" must be a number");
+        Set<Integer> distinct = new HashSet<>();
+        for (int id : ids) if (!distinct.add(id)) throw new BadInputException(file + ": vocabIds lists " + id + " twice");
+        int length = root.path("length").asInt();
+        double temperature = root.path("temperature").asDouble();
+        if (gen.equals(RANDOM)) {
+            RandomOpt.Seeded r = readRandom(file, root.path(RANDOM));
+            RandomOpt.Generated g = RandomOpt.generate(r.shape(), r.seed());
+            return build(RandomOpt.model(g), null, r, g.vocab(), ids, length, temperature, controls);
+        }
         Path generator = Path.of(gen);
         JsonNode sha = root.path("sha256");
         for (String f : List.of(OptConfig.FILE, OptModel.WEIGHTS)) {
@@ -186,13 +241,28 @@ public final class CausalLmDefinition {
                 throw new BadInputException(file + ": generator file " + p + " changed since the language was written (sha256 differs)");
             }
         }
-        int[] ids = ints(file, root, "vocabIds");
-        int[] controls = ints(file, root, "controlIds");
-        if (!root.path("length").canConvertToInt()) throw new BadInputException(file + ": \"length\" must be an integer");
-        if (!root.path("temperature").isNumber()) throw new BadInputException(file + ": \"temperature\" must be a number");
-        Set<Integer> distinct = new HashSet<>();
-        for (int id : ids) if (!distinct.add(id)) throw new BadInputException(file + ": vocabIds lists " + id + " twice");
-        return build(generator, ids, root.path("length").asInt(), root.path("temperature").asDouble(), controls);
+        return build(generator, ids, length, temperature, controls);
+    }
+
+    /** The {@code "random"} object of a definition: seed and shape (see {@link #write}). */
+    private static RandomOpt.Seeded readRandom(Path file, JsonNode r) {
+        if (!r.isObject()) throw new BadInputException(file + ": generator random needs the object \"random\" (seed and shape)");
+        if (!r.path("seed").isIntegralNumber()) throw new BadInputException(file + ": random.seed must be an integer");
+        String[] keys = {"words", "controls", "layers", "hidden", "heads", "ffn", "maxPositions"};
+        int[] v = new int[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            JsonNode n = r.path(keys[i]);
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) throw new BadInputException(file + ": random." + keys[i] + " must be an integer");
+            v[i] = n.asInt();
+        }
+        if (!r.path("logitStd").isNumber()) throw new BadInputException(file + ": random.logitStd must be a number");
+        if (!r.path("tied").isBoolean()) throw new BadInputException(file + ": random.tied must be true or false");
+        try {
+            return new RandomOpt.Seeded(new RandomOpt.Shape(v[0], v[1], v[2], v[3], v[4], v[5], v[6],
+                r.path("logitStd").asDouble(), r.path("tied").asBoolean()), r.path("seed").asLong());
+        } catch (BadInputException e) {
+            throw new BadInputException(file + ": " + e.getMessage());
+        }
     }
 
     private static int[] ints(Path file, JsonNode root, String key) {

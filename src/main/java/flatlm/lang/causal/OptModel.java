@@ -61,7 +61,11 @@ public final class OptModel {
                 + (Files.exists(dir.resolve("pytorch_model.bin")) ? " (pytorch_model.bin is not read: save the model with "
                     + "save_pretrained(dir, safe_serialization=True))" : ""));
         }
-        Map<String, HfTensors.Tensor> raw = HfTensors.read(file);
+        return of(c, HfTensors.read(file), file);
+    }
+
+    /** The model of {@code c} with the tensors {@code raw} (HF names); {@code file} names them in errors. */
+    static OptModel of(OptConfig c, Map<String, HfTensors.Tensor> raw, Path file) {
         Weights w = new Weights(file, c, raw);
         int d = c.hidden(), f = c.ffn(), V = c.vocabSize();
         double[] embed = w.get("decoder.embed_tokens.weight", V, d);

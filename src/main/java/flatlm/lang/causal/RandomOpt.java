@@ -28,6 +28,11 @@ import java.util.SplittableRandom;
  * Draw order: embeddings, positions, then layer by layer q, k, v, out, fc1, fc2, then lm_head.
  */
 public final class RandomOpt {
+    /** The defaults of {@code flatlm lm random} and of the built-in generator {@code language.generator: random}. */
+    public static final int DEFAULT_WORDS = 200, DEFAULT_LAYERS = 2, DEFAULT_HIDDEN = 64, DEFAULT_HEADS = 4,
+        DEFAULT_FFN = 256, DEFAULT_MAX_POSITIONS = 64;
+    public static final double DEFAULT_LOGIT_STD = 2;
+
     /** Sizes and sharpness of a random generator. */
     public record Shape(int words, int controls, int layers, int hidden, int heads, int ffn, int maxPositions,
                         double logitStd, boolean tied) {
@@ -52,12 +57,43 @@ public final class RandomOpt {
 
         /** The token id of control token c. */
         public int controlId(int c) { return SPECIAL + words + c; }
+
+        /** The ids of all control tokens. */
+        public int[] controlIds() {
+            int[] out = new int[controls];
+            for (int c = 0; c < controls; c++) out[c] = controlId(c);
+            return out;
+        }
     }
+
+    /** The built-in generator {@code language.generator: random}: a shape and the seed of its weights. */
+    public record Seeded(Shape shape, long seed) {}
+
+    /** A generator in memory: its config, tensors (HF names, values rounded to float32 as written) and vocab.json. */
+    record Generated(OptConfig config, Map<String, HfTensors.Tensor> tensors, Map<Integer, String> vocab) {}
 
     private RandomOpt() {}
 
     /** Writes config.json, model.safetensors (float32) and vocab.json into {@code dir}; same seed, same bytes. */
     public static void write(Path dir, Shape s, long seed) throws IOException {
+        Generated g = generate(s, seed);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode config = g.config().toJson();
+        config.put("flatlm_generator", "random seed " + seed + ", logit std " + s.logitStd());
+        DefinitionFiles.writeAtomically(dir, OptConfig.FILE, json.writeValueAsBytes(config));
+        HfTensors.write(dir.resolve(OptModel.WEIGHTS), g.tensors(), false);
+        ObjectNode vocab = json.createObjectNode();
+        g.vocab().forEach((id, name) -> vocab.put(name, id));
+        DefinitionFiles.writeAtomically(dir, CausalLmDefinition.VOCAB_JSON, json.writeValueAsBytes(vocab));
+    }
+
+    /** The generator {@link #write} writes, in memory: the same model, so the same language. */
+    static OptModel model(Generated g) {
+        return OptModel.of(g.config(), g.tensors(), Path.of("random generator"));
+    }
+
+    /** The config, weights (float32 values, in the draw order of the class comment) and token names. */
+    static Generated generate(Shape s, long seed) {
         OptConfig c = new OptConfig(s.vocabSize(), s.hidden(), s.layers(), s.heads(), s.ffn(), s.maxPositions(),
             true, true, true, true, s.tied(), 0, 2, 1);
         SplittableRandom rng = new SplittableRandom(seed);
@@ -83,28 +119,25 @@ public final class RandomOpt {
         t.put("decoder.final_layer_norm.weight", constant(s.logitStd() / Math.sqrt(d), d));
         t.put("decoder.final_layer_norm.bias", constant(0, d));
         if (!s.tied()) t.put("lm_head.weight", gauss(rng, 1.0, V, d));
-
-        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ObjectNode config = c.toJson();
-        config.put("flatlm_generator", "random seed " + seed + ", logit std " + s.logitStd());
-        DefinitionFiles.writeAtomically(dir, OptConfig.FILE, json.writeValueAsBytes(config));
-        HfTensors.write(dir.resolve(OptModel.WEIGHTS), t, false);
-        ObjectNode vocab = json.createObjectNode();
-        vocab.put("<s>", 0).put("<pad>", 1).put("</s>", 2).put("<unk>", 3);
-        for (int w = 0; w < s.words(); w++) vocab.put("w" + w, Shape.SPECIAL + w);
-        for (int k = 0; k < s.controls(); k++) vocab.put("<c" + k + ">", s.controlId(k));
-        DefinitionFiles.writeAtomically(dir, CausalLmDefinition.VOCAB_JSON, json.writeValueAsBytes(vocab));
+        Map<Integer, String> vocab = new LinkedHashMap<>();
+        vocab.put(0, "<s>");
+        vocab.put(1, "<pad>");
+        vocab.put(2, "</s>");
+        vocab.put(3, "<unk>");
+        for (int w = 0; w < s.words(); w++) vocab.put(Shape.SPECIAL + w, "w" + w);
+        for (int k = 0; k < s.controls(); k++) vocab.put(s.controlId(k), "<c" + k + ">");
+        return new Generated(c, t, vocab);
     }
 
     private static HfTensors.Tensor gauss(SplittableRandom rng, double std, int rows, int cols) {
         double[] v = new double[rows * cols];
-        for (int i = 0; i < v.length; i++) v[i] = std * rng.nextGaussian();
+        for (int i = 0; i < v.length; i++) v[i] = (float) (std * rng.nextGaussian()); // float32, as written
         return new HfTensors.Tensor(new long[] {rows, cols}, v);
     }
 
     private static HfTensors.Tensor constant(double value, int n) {
         double[] v = new double[n];
-        java.util.Arrays.fill(v, value);
+        java.util.Arrays.fill(v, (float) value);
         return new HfTensors.Tensor(new long[] {n}, v);
     }
 }
