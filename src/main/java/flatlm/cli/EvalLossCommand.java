@@ -28,12 +28,14 @@ public final class EvalLossCommand implements Callable<Integer> {
         description = "A checkpoint directory, its model.safetensors, or a run directory (its latest checkpoint).")
     Path checkpoint;
 
-    @Option(names = "--sentences", defaultValue = "1000", description = "Held-out sentences (default: ${DEFAULT-VALUE}).")
-    int sentences;
+    @Option(names = "--sentences", paramLabel = "N", description = "Held-out sentences (default: the number its run "
+        + "evaluated on, data.evalSentences of the run's config.yaml, so the KL is the one in metrics.jsonl and results.csv; "
+        + HeldOutSpec.DEFAULT_SENTENCES + " for a checkpoint outside a run).")
+    Integer sentences;
 
-    @Option(names = "--seed", defaultValue = "" + HeldOutSpec.DEFAULT_SEED, description = "Seed of the held-out sentences (default: ${DEFAULT-VALUE}, "
-        + "the training default, so the numbers match metrics.jsonl when --sentences matches too).")
-    long seed;
+    @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the held-out sentences (default: its run's "
+        + "data.evalSeed; " + HeldOutSpec.DEFAULT_SEED + " outside a run).")
+    Long seed;
 
     @Option(names = "--threads", defaultValue = "1", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -43,13 +45,15 @@ public final class EvalLossCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (sentences < 2) throw new BadInputException("--sentences must be at least 2, got " + sentences);
+        if (sentences != null && sentences < 2) throw new BadInputException("--sentences must be at least 2, got " + sentences);
         Torch.setThreads(threads);
         OpenedCheckpoint cp = Checkpoint.open(checkpoint);
+        HeldOutSpec run = cp.heldOut();
+        HeldOutSpec heldOut = new HeldOutSpec(sentences == null ? run.sentences() : sentences, seed == null ? run.seed() : seed);
         Path resolved = cp.path();
         Language language = cp.language();
         MlmModel model = cp.model("cpu");
-        ExactLoss.Result r = ExactLoss.evaluate(model, new HeldOutSpec(sentences, seed).build(language), Trainer.EVAL_ROWS);
+        ExactLoss.Result r = ExactLoss.evaluate(model, heldOut.build(language), Trainer.EVAL_ROWS);
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("checkpoint", resolved.toString());
@@ -60,6 +64,8 @@ public final class EvalLossCommand implements Callable<Integer> {
             out.put("log10_kl", r.log10Kl());
             out.put("val_loss", r.validationLoss());
             out.put("predictions", r.predictions());
+            out.put("sentences", heldOut.sentences());
+            out.put("held_out_seed", heldOut.seed());
             System.out.println(Configs.toJsonLine(out));
         } else {
             System.out.printf("checkpoint   %s%n", resolved);
@@ -67,7 +73,7 @@ public final class EvalLossCommand implements Callable<Integer> {
             System.out.printf("H            %.5f nats (entropy of the true conditionals)%n", r.entropy());
             System.out.printf("KL           %.5f ± %.5f nats (log10 %.3f)%n", r.kl(), r.klStderr(), r.log10Kl());
             System.out.printf("val loss     %.5f nats (-log q of the held-out word)%n", r.validationLoss());
-            System.out.printf("predictions  %d (%d sentences, every position)%n", r.predictions(), sentences);
+            System.out.printf("predictions  %d (%d sentences, every position, held-out seed %d)%n", r.predictions(), heldOut.sentences(), heldOut.seed());
         }
         return 0;
     }

@@ -71,13 +71,35 @@ public final class ExperimentPlan {
         public Double flatnessMaxSeconds;
         /** Parameter names or prefixes left out of Tr(H). */
         public List<String> flatnessExclude = new ArrayList<>();
-        /** Held-out sentences of the exact loss. */
+        /**
+         * Held-out sentences of the exact loss: the plan's one held-out set, measured into results.csv and
+         * given to every run as its {@code data.evalSentences}/{@code data.evalSeed} (metrics.jsonl), so
+         * the two files give one KL for one checkpoint.
+         */
         public int evalSentences = flatlm.train.HeldOutSpec.DEFAULT_SENTENCES;
         public long evalSeed = flatlm.train.HeldOutSpec.DEFAULT_SEED;
 
-        /** The held-out set of the measured exact loss (results.csv). */
+        /** The held-out set of the measured exact loss (results.csv) and of every run's training log. */
         public flatlm.train.HeldOutSpec heldOut() {
             return new flatlm.train.HeldOutSpec(evalSentences, evalSeed);
+        }
+
+        /** The pretrain keys that give a run this held-out set: {@code data: {evalSentences, evalSeed}}. */
+        public ObjectNode heldOutLayer() {
+            ObjectNode data = JsonNodeFactory.instance.objectNode();
+            data.put("evalSentences", evalSentences);
+            data.put("evalSeed", evalSeed);
+            ObjectNode n = JsonNodeFactory.instance.objectNode();
+            n.set("data", data);
+            return n;
+        }
+
+        /** A one-line error when run {@code id}'s training keys chose another held-out set than this one. */
+        public void requireHeldOut(flatlm.train.TrainConfig cfg, String source, String id) {
+            if (cfg.data.heldOut().equals(heldOut())) return;
+            throw new BadInputException(source + ": run " + id + " sets data.evalSentences " + cfg.data.evalSentences
+                + " / data.evalSeed " + cfg.data.evalSeed + ", but a plan has one held-out set, measure.evalSentences "
+                + evalSentences + " / measure.evalSeed " + evalSeed + ": set it there and drop data.eval* from the training keys");
         }
         /**
          * The representation the main probe reads, per task ("LAYER/READ", {@link flatlm.eval.Representation#parse}:

@@ -94,6 +94,7 @@ final class PruningExperiment {
             Checkpoint.deleteRecursively(dir);
             RunSpec spec = RunSpec.of("pruning", "recover-" + variant, source.seed(), source, plan.name, languageLayer, plan.train,
                 plan.pruning.recovery, steps);
+            plan.measure.requireHeldOut(spec.config(), plan.name, spec.id());
             spec.config().initFrom = cp.toAbsolutePath().toString();
             Trainer t = Trainer.start(spec.config(), dir);
             Pruning.prune(t.model(), s); // before step 0, so the run's first checkpoint is the pruned model

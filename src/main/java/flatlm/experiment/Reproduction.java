@@ -89,13 +89,15 @@ public final class Reproduction {
         return List.of("tiny", "quick", "cpu", "lm", "paper");
     }
 
+    /** What every run of the plan shares before its training keys: the language and the held-out set. */
     private JsonNode languageLayer() {
-        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        ObjectNode n = plan.measure.heldOutLayer();
         n.set("language", Configs.toTree(plan.language));
         return n;
     }
 
     private RunSpec add(RunSpec r) {
+        plan.measure.requireHeldOut(r.config(), "experiments/" + plan.name, r.id());
         runs.add(r);
         byId.put(r.id(), r);
         RunSpec first = byHash.putIfAbsent(r.hash(), r);

@@ -49,6 +49,7 @@ public final class Sweep {
                 layers.add(p.overrides);
                 layers.add(s.train);
                 RunSpec r = RunSpec.of(s.name, p.label, p.seed, parent, plan.source, layers.toArray(new JsonNode[0]));
+                plan.measure.requireHeldOut(r.config(), plan.source, r.id());
                 RunSpec same = byHash.putIfAbsent(r.hash(), r);
                 if (same != null)
                     throw new BadInputException(plan.source + ": runs " + same.id() + " and " + r.id() + " have the same config (hash "

@@ -65,6 +65,8 @@ final class SweepResolver {
         if (spec.measure != null) RunSpec.deepMerge(m, spec.measure);
         p.measure = Configs.bind(m, ExperimentPlan.Measure.class, src + ": measure");
         validateMeasure(p.measure, base, src);
+        p.base.add(0, p.measure.heldOutLayer()); // the measured held-out set is every run's (one KL per checkpoint)
+        baseTree = merged(p.base, null);
         if (!spec.checkpoints.equals("last") && !spec.checkpoints.equals("all"))
             throw new BadInputException(src + ": checkpoints must be last or all, got '" + spec.checkpoints + "'");
         p.checkpoints = spec.checkpoints;

@@ -82,6 +82,18 @@ public final class OpenedCheckpoint {
         return SafeTensors.loadModel(modelFile(), device);
     }
 
+    /**
+     * The held-out set its run evaluated on ({@code data.evalSentences}, {@code data.evalSeed} of the
+     * run's {@code config.yaml}, two levels up from a checkpoint directory), so that an evaluation with it
+     * reproduces the KL in metrics.jsonl; the default held-out set for a checkpoint outside a run.
+     */
+    public HeldOutSpec heldOut() throws IOException {
+        Path runDir = Files.isDirectory(path) && path.getParent() != null ? path.getParent().getParent() : null;
+        Path cfg = runDir == null ? null : runDir.resolve(Trainer.CONFIG);
+        if (cfg == null || !Files.isRegularFile(cfg)) return HeldOutSpec.DEFAULT;
+        return Configs.bind(Configs.readTree(cfg), TrainConfig.class, cfg.toString()).data.heldOut();
+    }
+
     /** The step in {@code state.json}; empty for a bare model file. */
     public OptionalLong step() throws IOException {
         return Files.isDirectory(path) && Files.isRegularFile(path.resolve(Checkpoint.STATE))

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,13 +39,20 @@ class PretrainCommandsTest {
         CliRunner r = CliRunner.run(args("pretrain", "--out", run.toString(), "--steps", "20"));
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(Files.isRegularFile(run.resolve("checkpoints/step-0000020/model.safetensors")));
-        CliRunner e = CliRunner.run("eval-loss", "--checkpoint", run.toString(), "--sentences", "16", "--json");
+        // no --sentences: eval-loss evaluates on the run's own held-out set (data.evalSentences 16, not the default 256)
+        CliRunner e = CliRunner.run("eval-loss", "--checkpoint", run.toString(), "--json");
         assertEquals(0, e.exitCode(), e.err());
         JsonNode j = new ObjectMapper().readTree(e.out());
+        assertEquals(16, j.get("sentences").asInt());
         String last = Files.readAllLines(run.resolve("metrics.jsonl")).get(2);
         JsonNode m = new ObjectMapper().readTree(last);
         assertEquals(20, m.get("step").asInt());
-        assertEquals(m.get("kl").asDouble(), j.get("kl").asDouble(), 1e-9, "same held-out set, same numbers");
+        assertEquals(m.get("kl").asDouble(), j.get("kl").asDouble(), 1e-12, "the run's held-out set, the same numbers");
+        // another held-out set gives another estimate of the same KL
+        JsonNode other = new ObjectMapper().readTree(CliRunner.run("eval-loss", "--checkpoint", run.toString(), "--sentences", "40",
+            "--json").out());
+        assertEquals(40, other.get("sentences").asInt());
+        assertNotEquals(j.get("kl").asDouble(), other.get("kl").asDouble());
     }
 
     @Test

@@ -45,7 +45,10 @@ class SweepResolverTest {
         assertEquals(30, r.config().steps, "the config file's steps");
         assertEquals(2e-3, r.config().optimizer.lr, "train's dotted key over the config file");
         assertEquals(4, r.config().seed, "the swept pre-training seed is the run's seed");
-        assertEquals(RunSpec.of("main", "d32-heads2", 4, null, "x", p.base.get(0), p.base.get(1), p.points.get(3).overrides).hash(), r.hash(),
+        assertEquals(flatlm.train.HeldOutSpec.DEFAULT, r.config().data.heldOut(), "the measured held-out set is the run's");
+        java.util.List<com.fasterxml.jackson.databind.JsonNode> layers = new java.util.ArrayList<>(p.base);
+        layers.add(p.points.get(3).overrides);
+        assertEquals(RunSpec.of("main", "d32-heads2", 4, null, "x", layers.toArray(new com.fasterxml.jackson.databind.JsonNode[0])).hash(), r.hash(),
             "the run is RunSpec.of over the same layers: its hash is RunSpec's");
         // a task process rebuilds the same runs from sweep.json
         Files.createDirectories(dir.resolve("o"));
