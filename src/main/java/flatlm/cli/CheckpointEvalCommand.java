@@ -53,7 +53,8 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         description = "A language directory ('flatlm lang generate'); must be the checkpoint's language (default: the language stored in the checkpoint).")
     Path languageDir;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "Device of the model: cpu, cuda (default: ${DEFAULT-VALUE}).")
+    @Setting("train.device")
+    @Option(names = "--device", description = "Device of the model: cpu, cuda (default: ${DEFAULT-VALUE}).")
     String device;
 
     @Mixin

@@ -1,6 +1,5 @@
 package flatlm.cli;
 
-import flatlm.eval.DownstreamSplit;
 import flatlm.eval.Probe;
 import picocli.CommandLine.Option;
 
@@ -14,23 +13,28 @@ public final class DownstreamOptions {
             + "{\"words\": [...], \"label\": integer or string} (split without replacement, no Bayes ceiling).")
     String task;
 
-    @Option(names = "--train", defaultValue = "" + DownstreamSplit.DEFAULT_TRAIN,
+    @Setting("probe.train")
+    @Option(names = "--train",
         description = "Training examples per seed (default: ${DEFAULT-VALUE}; the paper: 100000).")
     int train;
 
-    @Option(names = "--test", defaultValue = "" + DownstreamSplit.DEFAULT_TEST,
+    @Setting("probe.test")
+    @Option(names = "--test",
         description = "Test examples per seed (default: ${DEFAULT-VALUE}).")
     int test;
 
-    @Option(names = "--seeds", defaultValue = "5",
+    @Setting("probe.seeds")
+    @Option(names = "--seeds",
         description = "Repetitions; each changes the split, the projection and the head's initialisation (default: ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--seed", defaultValue = "1",
+    @Setting("probe.seed")
+    @Option(names = "--seed",
         description = "Base seed: repetition i uses seed + i; independent of pre-training's seeds (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Threads (libtorch and, for lookup, the exact conditionals) (default: ${DEFAULT-VALUE}).")
+    @Setting("train.threads")
+    @Option(names = "--threads", description = "Threads (libtorch and, for lookup, the exact conditionals) (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--json", description = "Print the result as one JSON line (instead of text).")

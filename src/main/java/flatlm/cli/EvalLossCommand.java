@@ -37,7 +37,8 @@ public final class EvalLossCommand implements Callable<Integer> {
         + "data.evalSeed; " + HeldOutSpec.DEFAULT_SEED + " outside a run).")
     Long seed;
 
-    @Option(names = "--threads", defaultValue = "1", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
+    @Setting("train.threads")
+    @Option(names = "--threads", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--json", description = "Print one JSON object.")

@@ -18,19 +18,24 @@ import java.util.List;
         + "(warmup, then linear decay to 0); test accuracy mean ± std over seeds, each restarting from the checkpoint.",
         "Example: flatlm finetune --checkpoint runs/hmm-small --task hmm:6 --epochs 10"})
 public final class FinetuneCommand extends CheckpointEvalCommand {
-    @Option(names = "--lr", defaultValue = "1e-4", description = "Peak learning rate (default: ${DEFAULT-VALUE}, the paper's).")
+    @Setting("finetune.lr")
+    @Option(names = "--lr", description = "Peak learning rate (default: ${DEFAULT-VALUE}, the paper's).")
     double lr;
 
-    @Option(names = "--warmup", defaultValue = "200", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
+    @Setting("finetune.warmup")
+    @Option(names = "--warmup", description = "Linear warmup steps (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--epochs", defaultValue = "10", description = "Epochs over the train split (default: ${DEFAULT-VALUE}).")
+    @Setting("finetune.epochs")
+    @Option(names = "--epochs", description = "Epochs over the train split (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Setting("finetune.batchSize")
+    @Option(names = "--batch-size", description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--weight-decay", defaultValue = "0.01", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
+    @Setting("finetune.weightDecay")
+    @Option(names = "--weight-decay", description = "AdamW decoupled weight decay (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
     private FineTune.Options options() {

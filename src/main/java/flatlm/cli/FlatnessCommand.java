@@ -48,23 +48,28 @@ public final class FlatnessCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Target target;
 
-    @Option(names = "--estimator", defaultValue = "fisher", split = ",", paramLabel = "NAME",
+    @Setting("measure.flatness")
+    @Option(names = "--estimator", split = ",", paramLabel = "NAME",
         description = "fisher, fisher-per-sample, hutchinson, top-eig; several separated by commas (default: ${DEFAULT-VALUE}).")
     List<String> estimators;
 
-    @Option(names = "--rel-stderr", defaultValue = "" + Budget.DEFAULT_REL_STDERR,
+    @Setting("flatness.budget.relStderr")
+    @Option(names = "--rel-stderr",
         description = "Stop at this relative standard error (default: ${DEFAULT-VALUE}; 0: run to --max-samples).")
     double relStderr;
 
-    @Option(names = "--min-samples", defaultValue = "" + Budget.DEFAULT_MIN, description = "Samples before the relative standard error may stop (default: ${DEFAULT-VALUE}).")
+    @Setting("flatness.budget.minSamples")
+    @Option(names = "--min-samples", description = "Samples before the relative standard error may stop (default: ${DEFAULT-VALUE}).")
     long minSamples;
 
-    @Option(names = "--max-samples", defaultValue = "" + Budget.DEFAULT_MAX,
+    @Setting("flatness.budget.maxSamples")
+    @Option(names = "--max-samples",
         description = "Stop after this many samples (top-eig: contexts) (default: ${DEFAULT-VALUE}).")
     long maxSamples;
 
-    @Option(names = "--max-seconds", defaultValue = "300",
-        description = "Stop after this many seconds per estimate (default: ${DEFAULT-VALUE}; Infinity: no limit). An indefinite "
+    @Setting("flatness.budget.maxSeconds")
+    @Option(names = "--max-seconds",
+        description = "Stop after this many seconds per estimate (default: ${DEFAULT-VALUE}, no limit: the same estimate on every machine). An indefinite "
             + "Hessian (a model far from a minimum) can need 100x more Hutchinson probes than a trained one.")
     double maxSeconds;
 
@@ -73,7 +78,8 @@ public final class FlatnessCommand implements Callable<Integer> {
             + Flatness.Options.HUTCHINSON_BATCH + ").")
     Integer batch;
 
-    @Option(names = "--labels", defaultValue = "exact",
+    @Setting("flatness.labels")
+    @Option(names = "--labels",
         description = "hutchinson/top-eig loss: exact (expected loss under the true conditional, no label noise) or data "
             + "(sampled words) (default: ${DEFAULT-VALUE}).")
     String labels;
@@ -82,25 +88,31 @@ public final class FlatnessCommand implements Callable<Integer> {
         description = "Parameters left out, by name or dotted prefix (e.g. head.bias, as the paper's authors; blocks.0).")
     List<String> exclude = new ArrayList<>();
 
-    @Option(names = "--eig-method", defaultValue = "lanczos", description = "top-eig: lanczos or power (default: ${DEFAULT-VALUE}).")
+    @Setting("flatness.eigMethod")
+    @Option(names = "--eig-method", description = "top-eig: lanczos or power (default: ${DEFAULT-VALUE}).")
     String eigMethod;
 
-    @Option(names = "--eig-contexts", defaultValue = "" + Flatness.Options.EIG_CONTEXTS,
+    @Setting("flatness.eigContexts")
+    @Option(names = "--eig-contexts",
         description = "top-eig: contexts of the first round, doubled until --rel-stderr or --max-samples (default: ${DEFAULT-VALUE}).")
     int eigContexts;
 
-    @Option(names = "--eig-tolerance", defaultValue = "" + Flatness.Options.EIG_TOLERANCE,
+    @Setting("flatness.eigTolerance")
+    @Option(names = "--eig-tolerance",
         description = "top-eig: Lanczos residual / power-iteration relative change at convergence (default: ${DEFAULT-VALUE}).")
     double eigTolerance;
 
-    @Option(names = "--eig-iterations", defaultValue = "" + Flatness.Options.EIG_ITERATIONS, description = "top-eig: maximum iterations (default: ${DEFAULT-VALUE}).")
+    @Setting("flatness.eigIterations")
+    @Option(names = "--eig-iterations", description = "top-eig: maximum iterations (default: ${DEFAULT-VALUE}).")
     int eigIterations;
 
-    @Option(names = "--seed", defaultValue = "" + Flatness.Options.SEED,
+    @Setting("flatness.seed")
+    @Option(names = "--seed",
         description = "Seed of sentences, masks, labels and probes; the same for every checkpoint (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", defaultValue = "1", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
+    @Setting("train.threads")
+    @Option(names = "--threads", description = "libtorch threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--json", description = "Print one JSON object per checkpoint and estimator.")

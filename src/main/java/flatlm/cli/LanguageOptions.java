@@ -9,7 +9,8 @@ import java.nio.file.Path;
 
 /** Options that choose a language (mixed into every command that needs one). */
 public final class LanguageOptions {
-    @Option(names = "--lang", paramLabel = "KIND", defaultValue = "pcfg",
+    @Setting("language.kind")
+    @Option(names = "--lang", paramLabel = "KIND",
         description = "Language kind: pcfg, hmm, dyck or causal-lm (sentences of a causal LM, --generator) "
             + "(default: ${DEFAULT-VALUE}).")
     String kind;
@@ -18,7 +19,8 @@ public final class LanguageOptions {
         description = "A language directory written by 'flatlm lang generate' (overrides --lang).")
     Path languageDir;
 
-    @Option(names = "--grammar", paramLabel = "FILE|authors|random", defaultValue = "authors",
+    @Setting("language.grammar")
+    @Option(names = "--grammar", paramLabel = "FILE|authors|random",
         description = "PCFG rule file in the authors' format; 'authors' = the grammar released with the paper "
             + "(bundled), 'random' = a random grammar of the same shape from --language-seed, or of another shape "
             + "with the --pcfg-* flags (default: ${DEFAULT-VALUE}).")
@@ -54,31 +56,38 @@ public final class LanguageOptions {
     @Option(names = "--renormalize", description = "PCFG: renormalise rules whose probabilities sum far from 1 instead of failing.")
     boolean renormalize;
 
-    @Option(names = "--label-mode", paramLabel = "inside|posterior", defaultValue = "inside",
+    @Setting("language.labelMode")
+    @Option(names = "--label-mode", paramLabel = "inside|posterior",
         description = "PCFG tasks B, C: most likely nonterminal of the span by its inside score (authors) "
             + "or by its posterior inside*outside (default: ${DEFAULT-VALUE}).")
     String labelMode;
 
-    @Option(names = "--states", defaultValue = "100", description = "HMM: hidden states (default: ${DEFAULT-VALUE}).")
+    @Setting("language.states")
+    @Option(names = "--states", description = "HMM: hidden states (default: ${DEFAULT-VALUE}).")
     int states;
 
-    @Option(names = "--words", defaultValue = "200",
+    @Setting("language.words")
+    @Option(names = "--words",
         description = "HMM, causal-lm --generator random: vocabulary size (default: ${DEFAULT-VALUE}).")
     int words;
 
-    @Option(names = "--blocks", defaultValue = "10",
+    @Setting("language.blocks")
+    @Option(names = "--blocks",
         description = "HMM: diagonal blocks of states and words (default: ${DEFAULT-VALUE}).")
     int blocks;
 
-    @Option(names = "--length", defaultValue = "16",
+    @Setting("language.length")
+    @Option(names = "--length",
         description = "HMM, causal-lm: sentence length (default: ${DEFAULT-VALUE}; the paper's OPT language: 24).")
     int length;
 
-    @Option(names = "--alpha", defaultValue = "0.2",
+    @Setting("language.alpha")
+    @Option(names = "--alpha",
         description = "HMM: Dirichlet concentration of each row within its block; smaller = more peaked (default: ${DEFAULT-VALUE}).")
     double alpha;
 
-    @Option(names = "--leakage", defaultValue = "0",
+    @Setting("language.leakage")
+    @Option(names = "--leakage",
         description = "HMM: probability mass each row spreads outside its block (default: ${DEFAULT-VALUE}).")
     double leakage;
 
@@ -156,15 +165,18 @@ public final class LanguageOptions {
             + "token ids; task causal-lm:class is c, with its exact posterior (default: none, no task).")
     java.util.List<Integer> controlIds;
 
-    @Option(names = "--n", defaultValue = "8", description = "Dyck: sentence length, even (default: ${DEFAULT-VALUE}).")
+    @Setting("language.n")
+    @Option(names = "--n", description = "Dyck: sentence length, even (default: ${DEFAULT-VALUE}).")
     int dyckLength;
 
-    @Option(names = "--support", defaultValue = "equal-count",
+    @Setting("language.support")
+    @Option(names = "--support",
         description = "Dyck: equal-count (as many '(' as ')', any order: the paper's Section 6) or dyck "
             + "(proper Dyck words) (default: ${DEFAULT-VALUE}).")
     String dyckSupport;
 
-    @Option(names = "--language-seed", defaultValue = "1",
+    @Setting("language.seed")
+    @Option(names = "--language-seed",
         description = "Seed of the random grammar, HMM matrices or built-in causal-lm generator (default: ${DEFAULT-VALUE}).")
     long languageSeed;
 

@@ -24,7 +24,7 @@ public final class Main {
 
     /** Runs the CLI and returns its exit code (tests call this). */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Defaults.cli(new Main()); // every library setting's default, from its one declaration
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> handle(ex, cmd));
         cli.setParameterExceptionHandler((ex, argv) -> {
             CommandLine cmd = ex.getCommandLine();
@@ -40,7 +40,7 @@ public final class Main {
         String message;
         int code = EXIT_BAD_INPUT;
         if (t instanceof BadInputException) {
-            message = t.getMessage();
+            message = Defaults.withFlags(t.getMessage(), cmd); // a library error names the key; here, the flag
         } else if (t instanceof IOException io) {
             message = Io.describe(io);
         } else {

@@ -5,29 +5,36 @@ import picocli.CommandLine.Option;
 
 /** The linear probe's solver options ({@code probe} and {@code lookup}). */
 public final class ProbeSolverOptions {
-    @Option(names = "--solver", defaultValue = "lbfgs", paramLabel = "lbfgs|adamw",
+    @Setting("solver.solver")
+    @Option(names = "--solver", paramLabel = "lbfgs|adamw",
         description = "lbfgs: full-batch L-BFGS to the optimum of the convex objective (deterministic, fast); "
             + "adamw: the paper's mini-batch AdamW, lr 1e-3, 100 epochs (default: ${DEFAULT-VALUE}).")
     String solver;
 
-    @Option(names = "--weight-decay", defaultValue = "1e-2",
+    @Setting("solver.weightDecay")
+    @Option(names = "--weight-decay",
         description = "L2 penalty (lambda/2)|W|^2 of the objective, both solvers (default: ${DEFAULT-VALUE}).")
     double weightDecay;
 
-    @Option(names = "--project", defaultValue = "0", paramLabel = "DIM",
+    @Setting("probe.project")
+    @Option(names = "--project", paramLabel = "DIM",
         description = "Gaussian random projection of the features to DIM dimensions (the paper: 512); 0 = none (default: ${DEFAULT-VALUE}).")
     int project;
 
-    @Option(names = "--max-iterations", defaultValue = "1000", description = "L-BFGS iterations at most (default: ${DEFAULT-VALUE}).")
+    @Setting("solver.maxIterations")
+    @Option(names = "--max-iterations", description = "L-BFGS iterations at most (default: ${DEFAULT-VALUE}).")
     int maxIterations;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
+    @Setting("solver.lr")
+    @Option(names = "--lr", description = "AdamW learning rate (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--epochs", defaultValue = "100", description = "AdamW epochs (default: ${DEFAULT-VALUE}).")
+    @Setting("solver.epochs")
+    @Option(names = "--epochs", description = "AdamW epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--batch-size", defaultValue = "64", description = "AdamW batch size (default: ${DEFAULT-VALUE}).")
+    @Setting("solver.batchSize")
+    @Option(names = "--batch-size", description = "AdamW batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
     LinearProbe.Options options() {

@@ -5,13 +5,15 @@ import picocli.CommandLine.Option;
 
 /** Which representation the linear probe reads ({@code probe}; {@code lookup} takes --read only). */
 public final class RepresentationOptions {
-    @Option(names = "--layer", defaultValue = "final", paramLabel = "K|final|all",
+    @Setting("representation.layerId")
+    @Option(names = "--layer", paramLabel = "K|final|all",
         description = "Layer state to probe: 0 = the embedding output, 1..N = each block's (LSTM layer's) output, N+1 = "
             + "the final LayerNorm of a pre-LN transformer; final = the last of them (the paper's features); all = every "
             + "layer, one table (accuracy and probe cross-entropy per layer, the same splits) (default: ${DEFAULT-VALUE}).")
     String layer;
 
-    @Option(names = "--read", defaultValue = "concat", paramLabel = "concat|masked",
+    @Setting("representation.read")
+    @Option(names = "--read", paramLabel = "concat|masked",
         description = "concat: the layer's states of every word, concatenated (the paper's); masked: the layer's state at "
             + "the task's word position K (hmm:K) with that word replaced by [MASK] (where single-mask pre-training puts "
             + "its information), concatenated with the word's own embedding output (default: ${DEFAULT-VALUE}).")

@@ -32,11 +32,11 @@ import java.util.SplittableRandom;
 public final class FineTune {
     public record Options(double lr, int warmup, int epochs, int batchSize, double weightDecay) {
         public Options {
-            if (!(lr > 0)) throw new BadInputException("fine-tuning learning rate must be > 0, got " + lr);
-            if (warmup < 0) throw new BadInputException("--warmup must be >= 0, got " + warmup);
-            if (epochs < 1) throw new BadInputException("--epochs must be >= 1, got " + epochs);
-            if (batchSize < 1) throw new BadInputException("--batch-size must be >= 1, got " + batchSize);
-            if (!(weightDecay >= 0)) throw new BadInputException("--weight-decay must be >= 0, got " + weightDecay);
+            if (!(lr > 0)) throw new BadInputException("finetune.lr must be > 0, got " + lr);
+            if (warmup < 0) throw new BadInputException("finetune.warmup must be >= 0, got " + warmup);
+            if (epochs < 1) throw new BadInputException("finetune.epochs must be >= 1, got " + epochs);
+            if (batchSize < 1) throw new BadInputException("finetune.batchSize must be >= 1, got " + batchSize);
+            if (!(weightDecay >= 0)) throw new BadInputException("finetune.weightDecay must be >= 0, got " + weightDecay);
         }
 
         /** The paper's: AdamW lr 1e-4, 200 warmup steps, 10 epochs; batch 32, weight decay 0.01. */

@@ -64,11 +64,11 @@ public final class LinearProbe {
         public Options {
             if (solver == null) solver = Solver.LBFGS;
             if (!(weightDecay > 0) || !Double.isFinite(weightDecay))
-                throw new BadInputException("probe weight decay must be > 0 (it makes the problem strictly convex), got " + weightDecay);
-            if (maxIterations < 1) throw new BadInputException("probe max iterations must be >= 1, got " + maxIterations);
-            if (!(lr > 0)) throw new BadInputException("probe learning rate must be > 0, got " + lr);
-            if (epochs < 1) throw new BadInputException("probe epochs must be >= 1, got " + epochs);
-            if (batchSize < 1) throw new BadInputException("probe batch size must be >= 1, got " + batchSize);
+                throw new BadInputException("solver.weightDecay must be > 0 (it makes the problem strictly convex), got " + weightDecay);
+            if (maxIterations < 1) throw new BadInputException("solver.maxIterations must be >= 1, got " + maxIterations);
+            if (!(lr > 0)) throw new BadInputException("solver.lr must be > 0, got " + lr);
+            if (epochs < 1) throw new BadInputException("solver.epochs must be >= 1, got " + epochs);
+            if (batchSize < 1) throw new BadInputException("solver.batchSize must be >= 1, got " + batchSize);
         }
 
         /** L-BFGS, λ = 1e-2, at most 1000 iterations (AdamW settings: the paper's lr 1e-3, 100 epochs, batch 64). */

@@ -29,14 +29,15 @@ import java.util.random.RandomGenerator;
 public final class Probe {
     /**
      * Protocol settings: split sizes, number of seeds, base seed (seed i = base + i), random
-     * projection dimension (0 = none).
+     * projection dimension (0 = none). {@link #defaults} is the one declaration of their defaults
+     * (read by the CLI and by a plan's {@code measure}); errors name the keys {@code probe.*}.
      */
     public record Setup(int train, int test, int seeds, long seed, int project) {
         public Setup {
-            if (train < 1) throw new BadInputException("--train must be at least 1, got " + train);
-            if (test < 1) throw new BadInputException("--test must be at least 1, got " + test);
-            if (seeds < 1) throw new BadInputException("--seeds must be at least 1, got " + seeds);
-            if (project < 0) throw new BadInputException("--project must be >= 0 (0 = no projection), got " + project);
+            if (train < 1) throw new BadInputException("probe.train must be at least 1, got " + train);
+            if (test < 1) throw new BadInputException("probe.test must be at least 1, got " + test);
+            if (seeds < 1) throw new BadInputException("probe.seeds must be at least 1, got " + seeds);
+            if (project < 0) throw new BadInputException("probe.project must be >= 0 (0 = no projection), got " + project);
         }
 
         /** 2,000 train / 1,000 test examples, 5 seeds from seed 1, no projection. */

@@ -47,6 +47,11 @@ public record Representation(int layer, Read read) {
         if (read == null) read = Read.CONCAT;
     }
 
+    /** The layer as {@code --layer} takes it: "final" or its number. */
+    public String layerId() {
+        return layer == FINAL ? "final" : Integer.toString(layer);
+    }
+
     public boolean isDefault() {
         return layer == FINAL && read == Read.CONCAT;
     }

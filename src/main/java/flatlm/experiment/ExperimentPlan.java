@@ -48,16 +48,16 @@ public final class ExperimentPlan {
         /** Probe tasks; the first is the main one (plots, the linear-regime fit). */
         public List<String> tasks = new ArrayList<>(List.of("hmm:6"));
         /** Probe training examples of the main comparisons. */
-        public int probeTrain = 2000;
+        public int probeTrain = flatlm.eval.Probe.Setup.defaults().train();
         /**
          * More probe training sizes for the learning curves (e.g. [32, 128, 512]); every model is
          * probed at each on nested training sets with one test set (the split is drawn at the largest).
          */
         public List<Integer> probeCurve = new ArrayList<>();
-        public int probeTest = 1000;
-        public int probeSeeds = 5;
+        public int probeTest = flatlm.eval.Probe.Setup.defaults().test();
+        public int probeSeeds = flatlm.eval.Probe.Setup.defaults().seeds();
         /** Random projection of the probe's features to this many dimensions (0 = none). */
-        public int probeProject = 0;
+        public int probeProject = flatlm.eval.Probe.Setup.defaults().project();
         /** Tr(H) estimator: fisher (the paper's) or hutchinson. */
         public String flatness = "fisher";
         /** Tr(H) stops at this relative standard error (at least 20 samples) ... */

@@ -111,6 +111,22 @@ public final class LanguageSpec {
     /** Seed of the random grammar or HMM matrices. */
     public long seed = 1;
 
+    /**
+     * The small HMM {@code pretrain} trains on when its config names no language (16 words, 8 states,
+     * 2 blocks, length 8, α 0.1; saturates in minutes on a CPU): the other keys are the defaults above,
+     * and the keys a config gives are layered over it, as over every section of a pretrain config.
+     */
+    public static LanguageSpec smallHmm() {
+        LanguageSpec l = new LanguageSpec();
+        l.kind = "hmm";
+        l.states = 8;
+        l.words = 16;
+        l.blocks = 2;
+        l.length = 8;
+        l.alpha = 0.1;
+        return l;
+    }
+
     /** Most levels of a random grammar (sentences of up to 2^levels words). */
     public static final int MAX_PCFG_LEVELS = 16;
 

@@ -14,8 +14,8 @@ import java.util.Set;
  * smallest setting measured to reach saturation on this machine kind (see BENCHMARKS.md).
  */
 public final class TrainConfig {
-    /** The language; default: a small block HMM (16 words, 8 states, 2 blocks, length 8, α 0.1). */
-    public LanguageSpec language = defaultLanguage();
+    /** The language; default: {@link LanguageSpec#smallHmm} (16 words, 8 states, 2 blocks, length 8, α 0.1). */
+    public LanguageSpec language = LanguageSpec.smallHmm();
     public Model model = new Model();
     public Data data = new Data();
     public Optimizer optimizer = new Optimizer();
@@ -135,16 +135,6 @@ public final class TrainConfig {
         public double minLrRatio = 0.02;
     }
 
-    private static LanguageSpec defaultLanguage() {
-        LanguageSpec l = new LanguageSpec();
-        l.kind = "hmm";
-        l.states = 8;
-        l.words = 16;
-        l.blocks = 2;
-        l.length = 8;
-        l.alpha = 0.1;
-        return l;
-    }
 
     /** Checks ranges and names; throws a one-line {@link BadInputException} naming the key. */
     public TrainConfig validate() {

@@ -76,7 +76,7 @@ class CausalLmCommandsTest {
         assertEquals(0, r.exitCode(), r.err());
         Language back = Languages.load(corpus);
         LanguageOptions o = new LanguageOptions();
-        new CommandLine(o).parseArgs("--lang", "causal-lm", "--generator", gen.toString(), "--vocab-ids", ids.toString(),
+        Defaults.cli(o).parseArgs("--lang", "causal-lm", "--generator", gen.toString(), "--vocab-ids", ids.toString(),
             "--length", "4", "--temperature", "0.8", "--control-ids", "5,7");
         Language direct = o.build();
         assertEquals(List.of("e", "a", "c"), back.vocabulary().words());
@@ -85,7 +85,7 @@ class CausalLmCommandsTest {
         assertEquals("causal-lm:class", back.tasks().get(0).name());
         // flags() parse back to the same spec
         LanguageOptions again = new LanguageOptions();
-        new CommandLine(again).parseArgs(CommandLine.Help.Ansi.OFF.string(o.spec().flags()).split(" "));
+        Defaults.cli(again).parseArgs(CommandLine.Help.Ansi.OFF.string(o.spec().flags()).split(" "));
         assertEquals(o.spec().flags(), again.spec().flags());
         // a changed generator is refused
         Files.writeString(gen.resolve("config.json"), Files.readString(gen.resolve("config.json")) + " ");
@@ -151,7 +151,7 @@ class CausalLmCommandsTest {
         }
         assertOneLineError(CliRunner.run(concat(args, tmp.resolve("a").toString())), "already exists");
         LanguageOptions o = new LanguageOptions();
-        new CommandLine(o).parseArgs("--lang", "causal-lm", "--generator", tmp.resolve("a").toString(), "--length", "5",
+        Defaults.cli(o).parseArgs("--lang", "causal-lm", "--generator", tmp.resolve("a").toString(), "--length", "5",
             "--control-ids", "16,17,18");
         Language lang = o.build();
         assertEquals(12, lang.vocabulary().size(), "the words w0..w11 only");
@@ -159,7 +159,7 @@ class CausalLmCommandsTest {
         assertEquals(3, lang.tasks().get(0).numClasses());
         // without --control-ids the control tokens are still not words (named <cK> in vocab.json)
         o = new LanguageOptions();
-        new CommandLine(o).parseArgs("--lang", "causal-lm", "--generator", tmp.resolve("a").toString(), "--length", "5");
+        Defaults.cli(o).parseArgs("--lang", "causal-lm", "--generator", tmp.resolve("a").toString(), "--length", "5");
         assertEquals(12, o.build().vocabulary().size());
         assertTrue(o.build().tasks().isEmpty());
     }

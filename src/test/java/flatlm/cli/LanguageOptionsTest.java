@@ -29,7 +29,7 @@ class LanguageOptionsTest {
 
     static LanguageSpec parse(String... args) {
         Holder h = new Holder();
-        new CommandLine(h).parseArgs(args);
+        Defaults.cli(h).parseArgs(args);
         return h.language.spec();
     }
 
@@ -117,7 +117,7 @@ class LanguageOptionsTest {
 
     @Test
     void helpExplainsTheNewFlags() {
-        String usage = new CommandLine(new Holder()).getUsageMessage();
+        String usage = Defaults.cli(new Holder()).getUsageMessage();
         for (String flag : List.of("--transition-alpha", "--emission-alpha", "--permutations", "--temperature",
             "--pcfg-roots", "--pcfg-levels", "--pcfg-per-level", "--pcfg-binary-draws", "--pcfg-words", "--pcfg-word-draws")) {
             assertTrue(usage.contains(flag), flag);

@@ -28,7 +28,7 @@ class RandomGeneratorLanguageTest {
 
     private static LanguageOptions parse(String... args) {
         LanguageOptions o = new LanguageOptions();
-        new CommandLine(o).parseArgs(args);
+        Defaults.cli(o).parseArgs(args);
         return o;
     }
 
