@@ -14,9 +14,7 @@ import flatlm.util.Warnings;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * Which language to use, as written in a config file ({@code language:} section) or built from
@@ -208,9 +206,9 @@ public final class LanguageSpec {
             lmTied != null && lmTied), seed);
     }
 
-    private record LmKey(String key, String flag, Object value) {}
+    record LmKey(String key, String flag, Object value) {}
 
-    private List<LmKey> lmKeys() {
+    List<LmKey> lmKeys() {
         return List.of(new LmKey("lmControls", "--lm-controls", lmControls), new LmKey("lmLayers", "--lm-layers", lmLayers),
             new LmKey("lmHidden", "--lm-hidden", lmHidden), new LmKey("lmHeads", "--lm-heads", lmHeads),
             new LmKey("lmFfn", "--lm-ffn", lmFfn), new LmKey("lmMaxPositions", "--lm-max-positions", lmMaxPositions),
@@ -259,14 +257,14 @@ public final class LanguageSpec {
             a.rootConcentration(), a.binaryConcentration(), a.terminalA(), a.terminalB(), a.wordConcentration());
     }
 
-    private boolean hasShape() {
+    boolean hasShape() {
         for (ShapeKey k : shapeKeys()) if (k.value != null) return true;
         return false;
     }
 
-    private record ShapeKey(String key, String flag, Integer value) {}
+    record ShapeKey(String key, String flag, Integer value) {}
 
-    private List<ShapeKey> shapeKeys() {
+    List<ShapeKey> shapeKeys() {
         return List.of(new ShapeKey("pcfgRoots", "--pcfg-roots", pcfgRoots),
             new ShapeKey("pcfgLevels", "--pcfg-levels", pcfgLevels),
             new ShapeKey("pcfgPerLevel", "--pcfg-per-level", pcfgPerLevel),
@@ -314,131 +312,14 @@ public final class LanguageSpec {
 
     /**
      * One line for reports, e.g. {@code HMM, 200 words, 100 states, 10 blocks, length 16, alpha 0.2, seed 1}
-     * or {@code PCFG, grammar random, seed 3}; the optional fields are added only when set
-     * (leakage when non-zero, PCFG label mode when posterior), so a spec without them reads as before.
+     * ({@link LanguageSpecText#describe}).
      */
     public String describe() {
-        if (dir != null) return "language from " + dir;
-        return switch (kind) {
-            case "hmm" -> {
-                StringBuilder b = new StringBuilder(String.format("HMM, %d words, %d states, %d blocks, length %d, alpha %s",
-                    words, states, blocks, length, alpha));
-                if (transitionAlpha != null) b.append(", transition alpha ").append(transitionAlpha);
-                if (emissionAlpha != null) b.append(", emission alpha ").append(emissionAlpha);
-                if (permutations != null && permutations > 0) {
-                    b.append(", ").append(permutations).append(" permutations at temperature ").append(temperature);
-                } else if (temperature != null) {
-                    b.append(", temperature ").append(temperature);
-                }
-                if (leakage != 0) b.append(", leakage ").append(leakage);
-                yield b.append(", seed ").append(seed).toString();
-            }
-            case "pcfg" -> {
-                StringBuilder b = new StringBuilder("PCFG, grammar ").append(grammar);
-                if (grammar.equals("random")) b.append(", seed ").append(seed);
-                if (hasShape()) {
-                    GrammarShape s = grammarShape();
-                    b.append(String.format(", shape %d roots, %d levels of %d, %d binary draws, %d words, %d word draws",
-                        s.roots(), s.levels(), s.perLevel(), s.binaryDraws(), s.words(), s.wordDraws()));
-                }
-                if (!labelMode.equals("inside")) b.append(", label mode ").append(labelMode);
-                yield b.toString();
-            }
-            case "dyck" -> "Dyck, n " + n + ", support " + support;
-            case CausalLm.KIND -> {
-                StringBuilder b = new StringBuilder("causal LM ").append(builtInGenerator()
-                    ? "random generator (" + CausalLmDefinition.describe(randomGenerator()) + ")" : generator)
-                    .append(", length ").append(length);
-                b.append(", vocabulary ").append(vocabIds == null ? "default" : vocabIds);
-                if (temperature != null) b.append(", temperature ").append(temperature);
-                if (controlIds != null && !controlIds.isEmpty()) b.append(", ").append(controlIds.size()).append(" control classes");
-                yield b.toString();
-            }
-            default -> kind;
-        };
+        return LanguageSpecText.describe(this);
     }
 
-    /**
-     * The language as flags of the language commands ({@code lookup}, {@code lang stats}, ...):
-     * parsed back by {@code flatlm.cli.LanguageOptions} they give this spec again (for the fields
-     * the kind uses). HMM: the six sizes always, then every optional field that is set; PCFG: the
-     * grammar, and for a random grammar its seed; the shape flags, label mode and renormalize
-     * when they differ from the defaults; Dyck: n and support when not the defaults; causal-lm: the
-     * generator (for the built-in random one also words, seed and the lm* keys that are set), length,
-     * and vocabulary file, temperature and control ids when set. Arguments
-     * holding characters a shell would interpret are single-quoted.
-     */
+    /** The language as flags of the language commands, parsed back to this spec ({@link LanguageSpecText#flags}). */
     public String flags() {
-        if (dir != null) return "--language " + quote(dir);
-        List<String> f = new ArrayList<>(List.of("--lang", quote(kind)));
-        switch (kind) {
-            case "hmm" -> {
-                add(f, "--words", words);
-                add(f, "--states", states);
-                add(f, "--blocks", blocks);
-                add(f, "--length", length);
-                add(f, "--alpha", alpha);
-                add(f, "--language-seed", seed);
-                if (leakage != 0) add(f, "--leakage", leakage);
-                if (transitionAlpha != null) add(f, "--transition-alpha", transitionAlpha);
-                if (emissionAlpha != null) add(f, "--emission-alpha", emissionAlpha);
-                if (permutations != null) add(f, "--permutations", permutations);
-                if (temperature != null) add(f, "--temperature", temperature);
-            }
-            case "pcfg" -> {
-                f.add("--grammar");
-                f.add(quote(grammar));
-                if (grammar.equals("random")) add(f, "--language-seed", seed);
-                for (ShapeKey k : shapeKeys()) if (k.value != null) add(f, k.flag, k.value);
-                if (!labelMode.equals("inside")) {
-                    f.add("--label-mode");
-                    f.add(quote(labelMode));
-                }
-                if (renormalize) f.add("--renormalize");
-            }
-            case CausalLm.KIND -> {
-                f.add("--generator");
-                f.add(quote(generator));
-                if (builtInGenerator()) {
-                    add(f, "--words", words);
-                    add(f, "--language-seed", seed);
-                    for (LmKey k : lmKeys()) {
-                        if (k.value instanceof Boolean on) { if (on) f.add(k.flag); }
-                        else if (k.value != null) add(f, k.flag, k.value);
-                    }
-                }
-                if (vocabIds != null) {
-                    f.add("--vocab-ids");
-                    f.add(quote(vocabIds));
-                }
-                add(f, "--length", length);
-                if (temperature != null) add(f, "--temperature", temperature);
-                if (controlIds != null && !controlIds.isEmpty()) {
-                    add(f, "--control-ids", String.join(",", controlIds.stream().map(String::valueOf).toList()));
-                }
-            }
-            case "dyck" -> {
-                if (n != 8) add(f, "--n", n);
-                if (!support.equals("equal-count")) {
-                    f.add("--support");
-                    f.add(quote(support));
-                }
-            }
-            default -> { }
-        }
-        return String.join(" ", f);
-    }
-
-    private static void add(List<String> f, String flag, Object value) {
-        f.add(flag);
-        f.add(String.valueOf(value));
-    }
-
-    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:=,+@%-]+");
-
-    /** {@code s} as one shell word: itself when plain, else single-quoted ({@code '} written as {@code '\''}). */
-    static String quote(String s) {
-        if (SHELL_SAFE.matcher(s).matches()) return s;
-        return "'" + s.replace("'", "'\\''") + "'";
+        return LanguageSpecText.flags(this);
     }
 }

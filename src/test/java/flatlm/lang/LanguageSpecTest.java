@@ -197,6 +197,6 @@ class LanguageSpecTest {
         LanguageSpec file = new LanguageSpec();
         file.grammar = "my rules.txt";
         assertEquals("--lang pcfg --grammar 'my rules.txt'", file.flags());
-        assertEquals("'it'\\''s'", LanguageSpec.quote("it's"));
+        assertEquals("'it'\\''s'", LanguageSpecText.quote("it's"));
     }
 }
