@@ -1,5 +1,6 @@
 package flatlm.cli;
 
+import flatlm.dyck.DyckExperiment;
 import flatlm.eval.FineTune;
 import flatlm.eval.LinearProbe;
 import flatlm.eval.Probe;
@@ -41,7 +42,8 @@ final class Defaults implements CommandLine.IDefaultValueProvider {
         "solver", LinearProbe.Options::defaults,
         "finetune", FineTune.Options::defaults,
         "flatness", Flatness.Options::defaults,
-        "representation", () -> Representation.DEFAULT);
+        "representation", () -> Representation.DEFAULT,
+        "dyck", DyckExperiment.Options::defaults);
 
     /** A command line over {@code command} (and its subcommands) whose settings take their defaults from here. */
     static CommandLine cli(Object command) {
@@ -64,6 +66,7 @@ final class Defaults implements CommandLine.IDefaultValueProvider {
         if (v == null) return null;
         if (v instanceof Enum<?> e) return e.name().toLowerCase(Locale.ROOT).replace('_', '-');
         if (v instanceof List<?> l) return String.join(",", l.stream().map(String::valueOf).toList());
+        if (v instanceof int[] a) return String.join(",", java.util.Arrays.stream(a).mapToObj(String::valueOf).toList());
         return String.valueOf(v);
     }
 

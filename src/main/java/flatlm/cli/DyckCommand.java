@@ -26,59 +26,75 @@ import java.util.concurrent.Callable;
 public final class DyckCommand implements Callable<Integer> {
     private static final DyckExperiment.Options D = DyckExperiment.Options.defaults();
 
-    @Option(names = "--n", defaultValue = "8", description = "Sentence length (even, 2..12; random features need n <= 10; default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.n")
+    @Option(names = "--n", description = "Sentence length (even, 2..12; random features need n <= 10; default: ${DEFAULT-VALUE}).")
     int n;
 
     @Option(names = "--out", defaultValue = "runs/dyck", paramLabel = "DIR", description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--support", defaultValue = "equal-counts", description = "Pre-training sentences: equal-counts (the "
+    @Setting("dyck.support")
+    @Option(names = "--support", description = "Pre-training sentences: equal-counts (the "
         + "paper's variant: as many '(' as ')') or prefix-balanced (proper Dyck words) (default: ${DEFAULT-VALUE}).")
     String support;
 
-    @Option(names = "--widths", split = ",", description = "Random-feature widths m, or 'none' (default: 640,1024,2048,4096; "
+    @Setting("dyck.widths")
+    @Option(names = "--widths", split = ",", description = "Random-feature widths m, or 'none' (default: ${DEFAULT-VALUE}; "
         + "need m >= the number of masked inputs to fit them all).")
     List<String> widths;
 
-    @Option(names = "--samples", split = ",", description = "Downstream sample sizes N (default: 1,2,4,8,16,32,64,128).")
+    @Setting("dyck.samples")
+    @Option(names = "--samples", split = ",", description = "Downstream sample sizes N (default: ${DEFAULT-VALUE}).")
     List<Integer> samples;
 
-    @Option(names = "--probe-seeds", defaultValue = "20", description = "Draws of the N samples per size (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.probeSeeds")
+    @Option(names = "--probe-seeds", description = "Draws of the N samples per size (default: ${DEFAULT-VALUE}).")
     int probeSeeds;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.seed")
+    @Option(names = "--seed", description = "Seed of everything random (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--sgd-width", defaultValue = "16", description = "Neurons of the SGD-trained model (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.sgdWidth")
+    @Option(names = "--sgd-width", description = "Neurons of the SGD-trained model (default: ${DEFAULT-VALUE}).")
     int sgdWidth;
 
-    @Option(names = "--init-scale", defaultValue = "1", description = "SGD initialisation: entries N(0, s²/fan-in) (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.sgdInitScale")
+    @Option(names = "--init-scale", description = "SGD initialisation: entries N(0, s²/fan-in) (default: ${DEFAULT-VALUE}).")
     double initScale;
 
-    @Option(names = "--lr", defaultValue = "0.2", description = "SGD learning rate, constant (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.sgdLr")
+    @Option(names = "--lr", description = "SGD learning rate, constant (default: ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--batch", defaultValue = "32", description = "SGD batch size, fresh samples every step (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.sgdBatch")
+    @Option(names = "--batch", description = "SGD batch size, fresh samples every step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--sgd-steps", defaultValue = "120000", description = "SGD steps per run; 0 skips SGD (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.sgdSteps")
+    @Option(names = "--sgd-steps", description = "SGD steps per run; 0 skips SGD (default: ${DEFAULT-VALUE}).")
     int sgdSteps;
 
-    @Option(names = "--eval-every", defaultValue = "2000", description = "Steps between exact evaluations (default: ${DEFAULT-VALUE}).")
+    @Setting("dyck.sgdEvalEvery")
+    @Option(names = "--eval-every", description = "Steps between exact evaluations (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
-    @Option(names = "--label-noise", defaultValue = "0.5", description = "σ of the Gaussian noise added to the targets in the "
+    @Setting("dyck.labelNoise")
+    @Option(names = "--label-noise", description = "σ of the Gaussian noise added to the targets in the "
         + "second SGD run; 0 runs only the noise-free one (default: ${DEFAULT-VALUE}).")
     double labelNoise;
 
-    @Option(names = "--noise-free-tail", defaultValue = "20000", description = "Last steps of the label-noise run without "
+    @Setting("dyck.noiseFreeTail")
+    @Option(names = "--noise-free-tail", description = "Last steps of the label-noise run without "
         + "noise, to land on the zero-loss manifold (default: ${DEFAULT-VALUE}).")
     int noiseFreeTail;
 
-    @Option(names = "--sgd-probe-samples", split = ",", description = "Downstream N evaluated along SGD (default: 8,32).")
+    @Setting("dyck.sgdProbeSamples")
+    @Option(names = "--sgd-probe-samples", split = ",", description = "Downstream N evaluated along SGD (default: ${DEFAULT-VALUE}).")
     List<Integer> sgdProbeSamples;
 
-    @Option(names = "--dense-check-max-params", defaultValue = "1100", description = "Cross-check the closed-form trace "
+    @Setting("dyck.denseCheckMaxParams")
+    @Option(names = "--dense-check-max-params", description = "Cross-check the closed-form trace "
         + "entry by entry on models with at most this many parameters (default: ${DEFAULT-VALUE}).")
     int denseCheckMaxParams;
 

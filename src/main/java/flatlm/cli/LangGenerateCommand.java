@@ -36,7 +36,8 @@ public final class LangGenerateCommand implements Callable<Integer> {
     @Option(names = "--shard-size", defaultValue = "100000", description = "Sentences per shard (default: ${DEFAULT-VALUE}).")
     int shardSize;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Threads for labelling (default: ${DEFAULT-VALUE}).")
+    @Setting("train.threads")
+    @Option(names = "--threads", description = "Threads for labelling (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Override

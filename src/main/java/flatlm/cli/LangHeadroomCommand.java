@@ -1,7 +1,6 @@
 package flatlm.cli;
 
 import flatlm.eval.DownstreamResult;
-import flatlm.eval.DownstreamSplit;
 import flatlm.eval.Headroom;
 import flatlm.eval.LanguageCheck;
 import flatlm.lang.DownstreamTask;
@@ -41,27 +40,32 @@ public final class LangHeadroomCommand implements Callable<Integer> {
         description = "Probe training sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> sizes;
 
-    @Option(names = "--test", defaultValue = "" + DownstreamSplit.DEFAULT_TEST,
+    @Setting("probe.test")
+    @Option(names = "--test",
         description = "Test examples per seed (default: ${DEFAULT-VALUE}).")
     int test;
 
     @Option(names = "--seeds", defaultValue = "3", description = "Repetitions (split, projection, head initialisation) (default: ${DEFAULT-VALUE}).")
     int seeds;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Base seed: repetition i uses seed + i (default: ${DEFAULT-VALUE}).")
+    @Setting("probe.seed")
+    @Option(names = "--seed", description = "Base seed: repetition i uses seed + i (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--model", defaultValue = "small", paramLabel = "PRESET",
+    @Setting("train.model.preset")
+    @Option(names = "--model", paramLabel = "PRESET",
         description = "Model preset of the random-initialisation probe, or 'none' to skip it (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--model-seed", defaultValue = "1", description = "Seed of the random initialisation (default: ${DEFAULT-VALUE}).")
+    @Setting("train.seed")
+    @Option(names = "--model-seed", description = "Seed of the random initialisation (default: ${DEFAULT-VALUE}).")
     long modelSeed;
 
     @Mixin
     ProbeSolverOptions solver;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Threads (libtorch and the exact conditionals) (default: ${DEFAULT-VALUE}).")
+    @Setting("train.threads")
+    @Option(names = "--threads", description = "Threads (libtorch and the exact conditionals) (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--json", description = "Print the result as one JSON line (instead of the table).")

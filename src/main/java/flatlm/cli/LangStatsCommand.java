@@ -29,7 +29,8 @@ public final class LangStatsCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the sampled sentences (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", defaultValue = "1", description = "Threads for exact conditionals (default: ${DEFAULT-VALUE}).")
+    @Setting("train.threads")
+    @Option(names = "--threads", description = "Threads for exact conditionals (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
