@@ -1,5 +1,6 @@
 package flatlm.flatness;
 
+import flatlm.model.MaskedLoss;
 import flatlm.util.BadInputException;
 
 /**
@@ -10,12 +11,19 @@ import flatlm.util.BadInputException;
  * variance.
  */
 public enum Labels {
-    EXACT("exact"), DATA("data");
+    EXACT("exact", MaskedLoss.Labels.EXACT), DATA("data", MaskedLoss.Labels.DATA);
 
     private final String cli;
+    private final MaskedLoss loss;
 
-    Labels(String cli) {
+    Labels(String cli, MaskedLoss.Labels labels) {
         this.cli = cli;
+        this.loss = MaskedLoss.of(labels, MaskedLoss.Weighting.FOLDED);
+    }
+
+    /** The loss of Tr(H) with these labels: the single-mask weights folded into the labels. */
+    public MaskedLoss maskedLoss() {
+        return loss;
     }
 
     public String cliName() {

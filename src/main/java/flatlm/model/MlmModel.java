@@ -85,7 +85,7 @@ public interface MlmModel {
 
     /** Mean cross-entropy (nats) of the batch's targets: the standard masked-LM loss. */
     default Tensor loss(MlmBatch batch) {
-        return org.bytedeco.pytorch.global.torch.nll_loss(logProbs(batch), batch.targets());
+        return MaskedLoss.of(MaskedLoss.Labels.DATA, MaskedLoss.Weighting.MEAN).loss(this, batch, null, null);
     }
 
     /** Named parameters in a fixed canonical order (the tensors themselves, requires_grad). */
