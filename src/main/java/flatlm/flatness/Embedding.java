@@ -11,6 +11,7 @@ import flatlm.train.Checkpoint;
 import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Io;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -273,19 +274,12 @@ public final class Embedding {
         Path parent = abs.getParent();
         Files.createDirectories(parent);
         Path staging = parent.resolve("." + abs.getFileName() + ".embedding");
-        deleteRecursively(staging);
+        Io.deleteRecursively(staging);
         Path dir = Checkpoint.save(staging, step, big, null, "none", language);
         JSON.writeValue(dir.resolve(INFO).toFile(), info);
-        deleteRecursively(abs);
+        Io.deleteRecursively(abs);
         Files.move(dir, abs);
-        deleteRecursively(staging);
+        Io.deleteRecursively(staging);
         return big;
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
     }
 }

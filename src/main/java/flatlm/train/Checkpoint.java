@@ -4,20 +4,18 @@ import flatlm.model.Optimizer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import flatlm.data.Checksums;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.model.SafeTensors;
+import flatlm.util.Checksums;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Io;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,11 +72,7 @@ public final class Checkpoint {
         }
         JSON.writeValue(tmp.resolve(MANIFEST).toFile(), Map.of("files", sums));
         deleteRecursively(dir);
-        try {
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir);
-        }
+        Io.moveIntoPlace(tmp, dir);
         return dir;
     }
 
@@ -178,12 +172,8 @@ public final class Checkpoint {
         optimizer.load(saved, readState(dir).optimizerSteps());
     }
 
+    /** {@link Io#deleteRecursively}. */
     public static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path q : all) Files.delete(q);
+        Io.deleteRecursively(p);
     }
 }
