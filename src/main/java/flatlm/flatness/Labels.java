@@ -1,7 +1,7 @@
 package flatlm.flatness;
 
 import flatlm.model.MaskedLoss;
-import flatlm.util.BadInputException;
+import flatlm.util.Names;
 
 /**
  * Which loss the Hessian is taken of, at each masked context with model prediction q:
@@ -31,7 +31,6 @@ public enum Labels {
     }
 
     public static Labels parse(String s) {
-        for (Labels l : values()) if (l.cli.equals(s)) return l;
-        throw new BadInputException("--labels: expected exact or data, got '" + s + "'");
+        return Names.parse(values(), Labels::cliName, s, "--labels");
     }
 }
