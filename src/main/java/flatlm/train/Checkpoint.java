@@ -77,6 +77,37 @@ public final class Checkpoint {
     }
 
     /**
+     * Writes {@code model} (no optimizer state) as the checkpoint directory {@code out}, outside any
+     * run (an embedded or pruned model): saved under the hidden sibling {@code .NAME.TAG}, with
+     * {@code info} (what was done to it, not checksummed) as {@code infoFile}, then renamed to
+     * {@code out}, so a half-written checkpoint never stands under its name. {@code replace}: an
+     * existing {@code out} is deleted; otherwise only an empty directory may stand there.
+     */
+    public static Path saveStandalone(Path out, String tag, long step, MlmModel model, LanguageSpec language,
+                                      String infoFile, Object info, boolean replace) throws IOException {
+        Path abs = out.toAbsolutePath();
+        Path parent = abs.getParent();
+        Files.createDirectories(parent);
+        Path staging = parent.resolve("." + abs.getFileName() + "." + tag);
+        deleteRecursively(staging);
+        Path dir = save(staging, step, model, null, "none", language);
+        Io.writeString(dir.resolve(infoFile), Configs.toJson(info));
+        if (replace) {
+            deleteRecursively(abs);
+        } else if (Files.exists(abs)) {
+            boolean empty;
+            try (Stream<Path> s = Files.list(abs)) {
+                empty = s.findAny().isEmpty();
+            }
+            if (!empty) throw new BadInputException(out + " appeared while writing it (not overwritten)");
+            Files.delete(abs);
+        }
+        Files.move(dir, abs);
+        deleteRecursively(staging);
+        return abs;
+    }
+
+    /**
      * Resolves a checkpoint argument: a checkpoint directory, its model.safetensors, or a run
      * directory (its latest checkpoint). Verifies the checksums; one-line errors otherwise.
      */
