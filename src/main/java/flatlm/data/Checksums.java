@@ -1,35 +1,10 @@
 package flatlm.data;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
-/** SHA-256 of files and streams. */
-public final class Checksums {
+/**
+ * Moved to {@link flatlm.util.Checksums} (so that {@code lang} can use it too); this name stays
+ * only until {@code experiment.Provenance} imports the new one.
+ */
+@Deprecated
+public final class Checksums extends flatlm.util.Checksums {
     private Checksums() {}
-
-    public static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    public static String hex(MessageDigest digest) {
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    public static String sha256(Path file) throws IOException {
-        MessageDigest md = sha256();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-        }
-        return hex(md);
-    }
 }

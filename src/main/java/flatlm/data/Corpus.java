@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import flatlm.lang.Language;
 import flatlm.lang.Languages;
+import flatlm.util.Checksums;
 import flatlm.util.BadInputException;
 
 import java.io.BufferedInputStream;

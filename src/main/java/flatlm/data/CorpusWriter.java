@@ -5,22 +5,21 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.lang.Sentence;
+import flatlm.util.Checksums;
 import flatlm.util.BadInputException;
+import flatlm.util.Io;
 import flatlm.util.Parallel;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -59,7 +58,7 @@ public final class CorpusWriter {
         Path parent = out.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = parent.resolve("." + out.getFileName() + ".partial");
-        deleteRecursively(tmp);
+        Io.deleteRecursively(tmp);
         Files.createDirectories(tmp);
 
         language.writeDefinition(tmp);
@@ -102,11 +101,7 @@ public final class CorpusWriter {
             definition, shards);
         mapper().writeValue(tmp.resolve(MANIFEST).toFile(), manifest);
         if (Files.exists(out)) Files.delete(out); // an empty directory
-        try {
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, out);
-        }
+        Io.moveIntoPlace(tmp, out);
         return manifest;
     }
 
@@ -162,10 +157,4 @@ public final class CorpusWriter {
         }
     }
 
-    static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path q : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
-    }
 }

@@ -237,7 +237,7 @@ public final class DyckExperiment {
         Files.createDirectories(outDir);
         Map<String, Path> files = r.files();
         if (o.plots()) files.putAll(DyckPlots.write(r, outDir));
-        files.putAll(DyckReport.writeData(r, outDir));
+        files.putAll(DyckData.write(r, outDir));
         files.put("report", DyckReport.writeMarkdown(r, outDir));
         return r;
     }

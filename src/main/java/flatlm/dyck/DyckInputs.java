@@ -3,6 +3,7 @@ package flatlm.dyck;
 import flatlm.lang.dyck.Dyck;
 import flatlm.lang.dyck.DyckTask;
 import flatlm.util.BadInputException;
+import flatlm.util.Names;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +47,8 @@ public final class DyckInputs {
         public String label() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
 
         public static Support parse(String s) {
-            for (Support v : values()) if (v.label().equals(s) || v.name().equalsIgnoreCase(s)) return v;
-            throw new BadInputException("unknown Dyck support '" + s + "' (expected equal-counts or prefix-balanced)");
+            for (Support v : values()) if (v.name().equalsIgnoreCase(s)) return v; // EQUAL_COUNTS too
+            return Names.parse(values(), Support::label, s, "--support");
         }
     }
 

@@ -3,152 +3,25 @@ package flatlm.dyck;
 import flatlm.dyck.DyckExperiment.Options;
 import flatlm.dyck.DyckExperiment.Result;
 import flatlm.dyck.DyckExperiment.Solution;
-import flatlm.util.Configs;
+import flatlm.util.Io;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
-/** Writes the experiment's data files and its Markdown report section ({@code dyck.md}). */
+/** The experiment's Markdown report section ({@code dyck.md}); its findings are {@link DyckFindings}, its data files {@link DyckData}. */
 public final class DyckReport {
     /** The loss below which a trajectory point counts as "at zero loss" in the summary. */
     public static final double NEAR_ZERO_LOSS = 1e-3;
 
     private DyckReport() {}
 
-    /** dyck.json, dyck-solutions.csv, dyck-downstream.csv, dyck-sgd.csv. */
-    public static Map<String, Path> writeData(Result r, Path dir) throws IOException {
-        Map<String, Path> out = new LinkedHashMap<>();
-        Path json = dir.resolve("dyck.json");
-        write(json, Configs.toJson(toMap(r)) + "\n");
-        out.put("dyck.json", json);
-
-        StringBuilder sol = new StringBuilder("id,family,width,params,mlm_loss,max_abs_residual,trace,trace_gauss_newton,"
-            + "trace_W_Q,trace_W_K,trace_W_V,trace_w,trace_a,theory_trace,dense_trace,min_abs_preactivation\n");
-        for (Solution s : r.solutions()) {
-            sol.append(String.join(",", s.id(), s.family(), Integer.toString(s.width()), Integer.toString(s.numParams()),
-                num(s.loss()), num(s.maxResidual()), num(s.trace()), num(s.traceGaussNewton())));
-            for (double b : s.traceBlocks()) sol.append(',').append(num(b));
-            sol.append(',').append(num(s.theoryTrace())).append(',').append(num(s.denseTrace()))
-                .append(',').append(num(s.minAbsPreactivation())).append('\n');
-        }
-        Path solCsv = dir.resolve("dyck-solutions.csv");
-        write(solCsv, sol.toString());
-        out.put("dyck-solutions.csv", solCsv);
-
-        StringBuilder down = new StringBuilder("id,samples,mean_mse,stderr,seeds\n");
-        int[] ns = r.options().samples();
-        for (int i = 0; i < ns.length; i++) {
-            down.append("theory-flattest,").append(ns[i]).append(',').append(num(r.theoryDownstream()[i])).append(",0,0\n");
-        }
-        for (Solution s : r.solutions()) {
-            for (DownstreamProbe.Stat st : s.downstream()) {
-                down.append(s.id()).append(',').append(st.samples()).append(',').append(num(st.mean())).append(',')
-                    .append(num(st.stderr())).append(',').append(st.perSeed().length).append('\n');
-            }
-        }
-        Path downCsv = dir.resolve("dyck-downstream.csv");
-        write(downCsv, down.toString());
-        out.put("dyck-downstream.csv", downCsv);
-
-        if (!r.sgd().isEmpty()) {
-            StringBuilder sgd = new StringBuilder("run,step,mlm_loss,trace,trace_gauss_newton,trace_W_Q,trace_W_K,trace_W_V,trace_w,trace_a,"
-                + "min_abs_preactivation,attention_entropy_gap");
-            for (int p : r.options().sgdProbeSamples()) sgd.append(",downstream_mse_N").append(p);
-            sgd.append('\n');
-            for (SgdTrajectory.Run run : r.sgd()) {
-                for (SgdTrajectory.Point p : run.points()) {
-                    sgd.append(run.label()).append(',').append(p.step()).append(',').append(num(p.loss())).append(',')
-                        .append(num(p.trace())).append(',').append(num(p.traceGaussNewton()));
-                    for (double b : p.traceBlocks()) sgd.append(',').append(num(b));
-                    sgd.append(',').append(num(p.minAbsPreactivation())).append(',').append(num(p.meanAttentionEntropyGap()));
-                    for (double d : p.downstream()) sgd.append(',').append(num(d));
-                    sgd.append('\n');
-                }
-            }
-            Path sgdCsv = dir.resolve("dyck-sgd.csv");
-            write(sgdCsv, sgd.toString());
-            out.put("dyck-sgd.csv", sgdCsv);
-        }
-        return out;
-    }
-
-    static Map<String, Object> toMap(Result r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("experiment", "dyck");
-        m.put("options", r.options().toMap());
-        m.put("mlmInputs", r.mlmInputs());
-        m.put("downstreamStrings", r.downstreamStrings());
-        m.put("lossConvention", "L = 1/2 E (f - y)^2; Tr over W_Q, W_K, W_V, w, a");
-        m.put("traceLowerBound", r.traceBound());
-        m.put("probPositiveCount", r.probPositive());
-        Map<String, Object> th = new LinkedHashMap<>();
-        for (int i = 0; i < r.options().samples().length; i++) th.put(Integer.toString(r.options().samples()[i]), r.theoryDownstream()[i]);
-        m.put("theoryDownstreamFlattest", th);
-        List<Object> sols = new ArrayList<>();
-        for (Solution s : r.solutions()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("id", s.id());
-            o.put("label", s.label());
-            o.put("family", s.family());
-            o.put("width", s.width());
-            o.put("params", s.numParams());
-            o.put("mlmLoss", fin(s.loss()));
-            o.put("maxAbsResidual", fin(s.maxResidual()));
-            o.put("trace", fin(s.trace()));
-            o.put("traceGaussNewton", fin(s.traceGaussNewton()));
-            Map<String, Object> blocks = new LinkedHashMap<>();
-            for (int b = 0; b < OneLayerModel.BLOCKS.length; b++) blocks.put(OneLayerModel.BLOCKS[b], fin(s.traceBlocks()[b]));
-            o.put("traceBlocks", blocks);
-            o.put("theoryTrace", fin(s.theoryTrace()));
-            o.put("theoryNote", s.theoryNote());
-            o.put("denseTrace", fin(s.denseTrace()));
-            o.put("minAbsPreactivation", fin(s.minAbsPreactivation()));
-            List<Object> curve = new ArrayList<>();
-            for (DownstreamProbe.Stat st : s.downstream()) {
-                Map<String, Object> c = new LinkedHashMap<>();
-                c.put("samples", st.samples());
-                c.put("mean", fin(st.mean()));
-                c.put("stderr", fin(st.stderr()));
-                curve.add(c);
-            }
-            o.put("downstream", curve);
-            sols.add(o);
-        }
-        m.put("solutions", sols);
-        List<Object> runs = new ArrayList<>();
-        for (SgdTrajectory.Run run : r.sgd()) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("run", run.label());
-            o.put("labelNoise", run.options().labelNoise());
-            o.put("noiseFreeTail", run.options().noiseFreeTail());
-            List<Object> pts = new ArrayList<>();
-            for (SgdTrajectory.Point p : run.points()) {
-                Map<String, Object> q = new LinkedHashMap<>();
-                q.put("step", p.step());
-                q.put("mlmLoss", fin(p.loss()));
-                q.put("trace", fin(p.trace()));
-                q.put("downstream", p.downstream());
-                pts.add(q);
-            }
-            o.put("points", pts);
-            runs.add(o);
-        }
-        m.put("sgd", runs);
-        m.put("seconds", r.seconds());
-        return m;
-    }
-
     /** The Markdown section. */
     public static Path writeMarkdown(Result r, Path dir) throws IOException {
         Path md = dir.resolve("dyck.md");
-        write(md, markdown(r));
+        Io.writeAtomically(md, markdown(r));
         return md;
     }
 
@@ -202,7 +75,7 @@ public final class DyckReport {
             for (int c : cols) s.append(' ').append(sci(x.downstreamAt(c))).append(" |");
             s.append('\n');
         }
-        String peaks = interpolationPeaks(r);
+        String peaks = DyckFindings.interpolationPeaks(r);
         if (!peaks.isEmpty()) {
             s.append("\nErrors above n (worse than predicting 0): ").append(peaks).append(". A minimum-norm head "
                 + "interpolates its N samples: with very few samples it can overshoot (N = 1), and with N close to the "
@@ -213,7 +86,7 @@ public final class DyckReport {
             + "every N are in `dyck-solutions.csv`, `dyck-downstream.csv` and `dyck.json`.\n\n");
 
         s.append("### Findings\n\n");
-        for (String f : findings(r)) s.append("- ").append(f).append('\n');
+        for (String f : DyckFindings.of(r)) s.append("- ").append(f).append('\n');
         s.append('\n');
 
         if (!r.sgd().isEmpty()) {
@@ -228,9 +101,9 @@ public final class DyckReport {
             for (int ignored : o.sgdProbeSamples()) s.append("---:|---:|");
             s.append('\n');
             for (SgdTrajectory.Run run : r.sgd()) {
-                SgdTrajectory.Point first = firstBelow(run, NEAR_ZERO_LOSS);
+                SgdTrajectory.Point first = DyckFindings.firstBelow(run, NEAR_ZERO_LOSS);
                 SgdTrajectory.Point last = run.last();
-                s.append("| ").append(runLabel(run)).append(" | ").append(first == null ? "never" : Integer.toString(first.step()))
+                s.append("| ").append(DyckFindings.runLabel(run)).append(" | ").append(first == null ? "never" : Integer.toString(first.step()))
                     .append(" | ").append(first == null ? "–" : f4(first.trace())).append(" | ").append(f4(last.trace()))
                     .append(" | ").append(sci(last.loss())).append(" |");
                 for (int j = 0; j < o.sgdProbeSamples().length; j++) {
@@ -249,92 +122,6 @@ public final class DyckReport {
         s.append("(SVG versions beside the PNGs.)\n\n");
         s.append("Reproduce: `").append(command(o)).append(String.format(Locale.ROOT, "` (%.0f s wall-clock for this run, single-threaded).\n", r.seconds()));
         return s.toString();
-    }
-
-    static List<String> findings(Result r) {
-        Options o = r.options();
-        List<String> out = new ArrayList<>();
-        Solution flat = r.solution(DyckExperiment.TRANSFERABLE_FLATTEST);
-        double maxLoss = 0;
-        for (Solution x : r.solutions()) if (!x.family().equals("sgd")) maxLoss = Math.max(maxLoss, x.loss());
-        out.add(String.format(Locale.ROOT, "All constructions fit the MLM task: largest exact loss %s over the %d masked inputs.",
-            sci(maxLoss), r.mlmInputs()));
-        double minRf = Double.POSITIVE_INFINITY;
-        String minRfId = null;
-        for (Solution x : r.solutions()) {
-            if (x.family().equals("random-features") && x.trace() < minRf) { minRf = x.trace(); minRfId = x.label(); }
-        }
-        if (minRfId != null) {
-            boolean ok = flat.trace() < minRf;
-            out.add(String.format(Locale.ROOT,
-                "Flatness: the flattest transferable solution has Tr(H) = %.4f (the bound %.4f); the flattest random-feature "
-                    + "solution (%s) has %.4f, %.1f× larger. %s",
-                flat.trace(), r.traceBound(), minRfId, minRf, minRf / flat.trace(),
-                ok ? "As the theorem says, the transferable solution is the flattest." : "This CONTRADICTS the theorem's ordering."));
-        }
-        int nSmall = smallestExact(flat, 1e-6);
-        if (nSmall > 0) {
-            Solution rfBig = null;
-            for (Solution x : r.solutions()) if (x.family().equals("random-features") && !x.id().endsWith("balanced")) rfBig = x;
-            String rfPart = rfBig == null ? "" : String.format(Locale.ROOT, "; at that N the %s solution's error is %s",
-                rfBig.label(), sci(rfBig.downstreamAt(nSmall)));
-            out.add(String.format(Locale.ROOT,
-                "Transfer: the flattest solution's mean downstream error is below 1e-6 from N = %d samples on (theory: %s expected%s).",
-                nSmall, sci(DownstreamProbe.theoryTransferable(o.n(), nSmall)), rfPart));
-        }
-        for (SgdTrajectory.Run run : r.sgd()) {
-            SgdTrajectory.Point first = firstBelow(run, NEAR_ZERO_LOSS);
-            SgdTrajectory.Point last = run.last();
-            if (first == null) {
-                out.add(runLabel(run) + ": the loss never went below " + sci(NEAR_ZERO_LOSS) + "; no statement about the drift.");
-                continue;
-            }
-            double change = (last.trace() - first.trace()) / first.trace();
-            String verdict;
-            if (change < -0.25) {
-                verdict = String.format(Locale.ROOT, "drifted toward flatter solutions after reaching ~0 loss: Tr(H) %.3f → %.3f (%.0f%%), "
-                    + "%.2f× the bound at the end", first.trace(), last.trace(), 100 * change, last.trace() / r.traceBound());
-            } else {
-                verdict = String.format(Locale.ROOT, "did not drift appreciably after reaching ~0 loss: Tr(H) %.3f → %.3f (%+.0f%%), "
-                    + "%.1f× the bound; the effect does not show at our scale without target noise", first.trace(), last.trace(),
-                    100 * change, last.trace() / r.traceBound());
-            }
-            out.add(runLabel(run) + " " + verdict + String.format(Locale.ROOT, " (final loss %s, downstream error at N = %d: %s).",
-                sci(last.loss()), o.sgdProbeSamples().length > 0 ? o.sgdProbeSamples()[0] : 0,
-                o.sgdProbeSamples().length > 0 ? sci(last.downstream()[0]) : "–"));
-        }
-        return out;
-    }
-
-    /** "id at N = k (error e)" for every solution and N whose mean error exceeds n. */
-    static String interpolationPeaks(Result r) {
-        List<String> out = new ArrayList<>();
-        for (Solution x : r.solutions()) {
-            for (DownstreamProbe.Stat st : x.downstream()) {
-                if (st.mean() > r.options().n()) {
-                    out.add(String.format(Locale.ROOT, "%s (m = %d) at N = %d (%s)", x.id(), x.width(), st.samples(), sci(st.mean())));
-                }
-            }
-        }
-        return String.join(", ", out);
-    }
-
-    static String runLabel(SgdTrajectory.Run run) {
-        return run.options().labelNoise() > 0
-            ? "SGD with label noise σ = " + DyckExperiment.fmt(run.options().labelNoise()) + " (noise-free last "
-                + run.options().noiseFreeTail() + " steps)"
-            : "SGD without label noise";
-    }
-
-    static SgdTrajectory.Point firstBelow(SgdTrajectory.Run run, double threshold) {
-        for (SgdTrajectory.Point p : run.points()) if (p.loss() < threshold) return p;
-        return null;
-    }
-
-    /** Smallest measured N whose mean error is below tol (−1 if none). */
-    static int smallestExact(Solution s, double tol) {
-        for (DownstreamProbe.Stat st : s.downstream()) if (st.mean() < tol) return st.samples();
-        return -1;
     }
 
     static int[] tableColumns(int[] samples) {
@@ -387,19 +174,5 @@ public final class DyckReport {
         if (x == 0) return "0";
         if (Math.abs(x) >= 0.01 && Math.abs(x) < 1000) return String.format(Locale.ROOT, "%.3g", x);
         return String.format(Locale.ROOT, "%.1e", x);
-    }
-
-    static String num(double x) {
-        return Double.isFinite(x) ? Double.toString(x) : "";
-    }
-
-    static Double fin(double x) {
-        return Double.isFinite(x) ? x : null;
-    }
-
-    static void write(Path p, String text) throws IOException {
-        Path tmp = p.resolveSibling(p.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 }

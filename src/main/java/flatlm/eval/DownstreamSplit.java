@@ -3,6 +3,7 @@ package flatlm.eval;
 import flatlm.lang.DownstreamTask;
 import flatlm.lang.FiniteTask;
 import flatlm.util.BadInputException;
+import flatlm.util.Shuffle;
 
 import java.util.SplittableRandom;
 
@@ -63,12 +64,7 @@ public record DownstreamSplit(String task, int numClasses, long seed,
             throw new BadInputException(task.name() + " has " + all.size() + " examples, fewer than the " + train
                 + " training + " + test + " test examples asked for");
         }
-        int[] order = new int[all.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = order[i]; order[i] = order[j]; order[j] = t;
-        }
+        int[] order = Shuffle.permutation(all.size(), rng);
         int[][] trw = new int[train][], tew = new int[test][];
         int[] trl = new int[train], tel = new int[test];
         for (int i = 0; i < train; i++) { trw[i] = all.get(order[i]).words(); trl[i] = all.get(order[i]).label(); }

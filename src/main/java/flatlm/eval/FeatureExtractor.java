@@ -2,7 +2,7 @@ package flatlm.eval;
 
 /**
  * Maps sentences (word ids) to fixed-length feature vectors for the linear probe: the frozen
- * model's hidden states ({@link ModelFeatures}) or the exact conditionals ({@link LookupFeatures}).
+ * model's hidden states ({@link ModelFeatures}) or the exact conditionals ({@link LookupTable}).
  */
 public interface FeatureExtractor {
     /** Number of features per sentence. */

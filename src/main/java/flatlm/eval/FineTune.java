@@ -8,6 +8,7 @@ import flatlm.model.Torch;
 import flatlm.model.LrSchedule;
 import flatlm.model.Optimizer;
 import flatlm.util.BadInputException;
+import flatlm.util.Shuffle;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -130,12 +131,7 @@ public final class FineTune {
             for (int i = 0; i < n; i++) perm[i] = i;
             torch.manual_seed(init.nextLong()); // dropout masks, if the model has dropout
             for (int epoch = 0; epoch < o.epochs(); epoch++) {
-                for (int i = n - 1; i > 0; i--) {
-                    int j = order.nextInt(i + 1);
-                    int t = perm[i];
-                    perm[i] = perm[j];
-                    perm[j] = t;
-                }
+                Shuffle.inPlace(perm, order);
                 for (int start = 0; start < n; start += o.batchSize()) {
                     int b = Math.min(o.batchSize(), n - start);
                     int[][] words = new int[b][];

@@ -255,7 +255,7 @@ public final class Headroom {
     public static Result measure(Language language, List<DownstreamTask> tasks, Setup setup, Runnable tick) {
         long t0 = System.nanoTime();
         String undefined = lookupUndefined(language);
-        FeatureExtractor lookup = undefined == null ? new LookupFeatures(language, setup.threads()) : null;
+        FeatureExtractor lookup = undefined == null ? new LookupTable(language, setup.threads()) : null;
         FeatureExtractor random = setup.random() ? new ModelFeatures(randomModel(language, setup), language.maxLength()) : null;
         List<TaskResult> out = new ArrayList<>();
         for (DownstreamTask task : tasks) out.add(measureTask(language, task, setup, lookup, random, undefined, tick));

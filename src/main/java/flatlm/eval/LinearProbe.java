@@ -2,6 +2,7 @@ package flatlm.eval;
 
 import flatlm.model.Torch;
 import flatlm.util.BadInputException;
+import flatlm.util.Shuffle;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -336,12 +337,7 @@ public final class LinearProbe {
             for (int i = 0; i < n; i++) order[i] = i;
             int t = 0;
             for (int epoch = 0; epoch < o.epochs(); epoch++) {
-                for (int i = n - 1; i > 0; i--) {
-                    int j = rng.nextInt(i + 1);
-                    int tmp = order[i];
-                    order[i] = order[j];
-                    order[j] = tmp;
-                }
+                Shuffle.inPlace(order, rng);
                 for (int start = 0; start < n; start += o.batchSize()) {
                     int bs = Math.min(o.batchSize(), n - start);
                     long[] idx = new long[bs];

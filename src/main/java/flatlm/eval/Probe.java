@@ -71,11 +71,11 @@ public final class Probe {
         return lookup(language, task, setup, options, threads, -1, tick);
     }
 
-    /** The lookup table's masked read at word {@code position} ({@link LookupFeatures}; −1 = every position). */
+    /** The lookup table's masked read at word {@code position} ({@link LookupTable}; −1 = every position). */
     public static DownstreamResult lookup(Language language, DownstreamTask task, Setup setup,
                                           LinearProbe.Options options, int threads, int position, Runnable tick) {
         requireLookupDefined(language);
-        return run("lookup", new LookupFeatures(language, threads, position), language, task, splits(task, setup), setup, options, tick);
+        return run("lookup", new LookupTable(language, threads, position), language, task, splits(task, setup), setup, options, tick);
     }
 
     /** Fails for a language whose task inputs have no exact conditionals (Dyck: i.i.d. brackets). */

@@ -1,7 +1,5 @@
 package flatlm.flatness;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
@@ -231,7 +229,6 @@ public final class Embedding {
 
     // ---------------------------------------------------------------- checkpoints
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     public static final String INFO = "embedding.json";
 
     /**
@@ -269,23 +266,7 @@ public final class Embedding {
         if (language == null)
             throw new BadInputException(smallCheckpoint + ": the checkpoint does not record its language; write a bare model "
                 + "file instead (--out FILE.safetensors)");
-        Path abs = out.toAbsolutePath();
-        Path parent = abs.getParent();
-        Files.createDirectories(parent);
-        Path staging = parent.resolve("." + abs.getFileName() + ".embedding");
-        deleteRecursively(staging);
-        Path dir = Checkpoint.save(staging, step, big, null, "none", language);
-        JSON.writeValue(dir.resolve(INFO).toFile(), info);
-        deleteRecursively(abs);
-        Files.move(dir, abs);
-        deleteRecursively(staging);
+        Checkpoint.saveStandalone(out, "embedding", step, big, language, INFO, info, true);
         return big;
-    }
-
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
     }
 }

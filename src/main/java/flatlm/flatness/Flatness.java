@@ -5,6 +5,7 @@ import flatlm.model.MlmModel;
 import flatlm.train.Checkpoint;
 import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
+import flatlm.util.Names;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -47,9 +48,7 @@ public final class Flatness {
         }
 
         public static Estimator parse(String s) {
-            for (Estimator e : values()) if (e.cli.equals(s.trim())) return e;
-            throw new BadInputException("--estimator: unknown estimator '" + s + "' (expected fisher, fisher-per-sample, "
-                + "hutchinson or top-eig)");
+            return Names.parse(values(), Estimator::cliName, s.trim(), "--estimator");
         }
     }
 

@@ -1,6 +1,7 @@
 package flatlm.flatness;
 
-import flatlm.util.BadInputException;
+import flatlm.model.MaskedLoss;
+import flatlm.util.Names;
 
 /**
  * Which loss the Hessian is taken of, at each masked context with model prediction q:
@@ -10,12 +11,19 @@ import flatlm.util.BadInputException;
  * variance.
  */
 public enum Labels {
-    EXACT("exact"), DATA("data");
+    EXACT("exact", MaskedLoss.Labels.EXACT), DATA("data", MaskedLoss.Labels.DATA);
 
     private final String cli;
+    private final MaskedLoss loss;
 
-    Labels(String cli) {
+    Labels(String cli, MaskedLoss.Labels labels) {
         this.cli = cli;
+        this.loss = MaskedLoss.of(labels, MaskedLoss.Weighting.FOLDED);
+    }
+
+    /** The loss of Tr(H) with these labels: the single-mask weights folded into the labels. */
+    public MaskedLoss maskedLoss() {
+        return loss;
     }
 
     public String cliName() {
@@ -23,7 +31,6 @@ public enum Labels {
     }
 
     public static Labels parse(String s) {
-        for (Labels l : values()) if (l.cli.equals(s)) return l;
-        throw new BadInputException("--labels: expected exact or data, got '" + s + "'");
+        return Names.parse(values(), Labels::cliName, s, "--labels");
     }
 }

@@ -1,5 +1,6 @@
 package flatlm.flatness;
 
+import flatlm.model.MaskedLoss;
 import flatlm.model.MlmBatch;
 import flatlm.model.MlmModel;
 import flatlm.model.Torch;
@@ -198,29 +199,16 @@ public final class Params {
     /**
      * The weighted loss {@code Σ_c w_c ℓ_c} over {@code contexts} (one forward pass):
      * {@code ℓ_c = Σ_v p*(v) (−log q(v))} for {@link Labels#EXACT}, {@code −log q(x_i)} for
-     * {@link Labels#DATA}. {@code weights} null means equal weights 1/n.
+     * {@link Labels#DATA}. {@code weights} null means equal weights 1/n. The weights are folded
+     * into the labels ({@link MaskedLoss.Weighting#FOLDED}).
      */
     public static Tensor loss(MlmModel model, List<MaskedContext> contexts, double[] weights, Labels labels) {
-        MlmBatch batch = batch(contexts);
-        Tensor logq = model.logProbs(batch);
-        int n = contexts.size();
-        int v = model.vocabWords();
-        torch.ScalarType type = Torch.scalarType(logq);
+        double[][] truth = null;
         if (labels == Labels.EXACT) {
-            double[] target = new double[n * v];
-            for (int c = 0; c < n; c++) {
-                double[] p = contexts.get(c).truth();
-                if (p == null) throw new IllegalStateException("context " + c + " has no exact conditional");
-                if (p.length != v) throw new IllegalArgumentException("conditional over " + p.length + " words, model has " + v);
-                double w = weights == null ? 1.0 / n : weights[c];
-                for (int j = 0; j < v; j++) target[c * v + j] = w * p[j];
-            }
-            return logq.mul(Torch.floatingTensor(target, type, n, v).to(logq.device(), type)).sum().neg();
+            truth = new double[contexts.size()][];
+            for (int c = 0; c < truth.length; c++) truth[c] = contexts.get(c).truth();
         }
-        double[] w = new double[n];
-        for (int c = 0; c < n; c++) w[c] = weights == null ? 1.0 / n : weights[c];
-        Tensor picked = logq.gather(1, batch.targets().to(logq.device(), torch.ScalarType.Long).view(n, 1)).view(n);
-        return picked.mul(Torch.floatingTensor(w, type, n).to(logq.device(), type)).sum().neg();
+        return labels.maskedLoss().loss(model, batch(contexts), truth, weights);
     }
 
     /** The single-mask batch of {@code contexts}. */

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.util.BadInputException;
+import flatlm.util.Io;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * The files of a language definition directory: {@code language.json} (with at least
@@ -36,14 +36,7 @@ public final class DefinitionFiles {
 
     /** Writes {@code bytes} to {@code dir/name} through a temporary file and an atomic rename. */
     public static void writeAtomically(Path dir, String name, byte[] bytes) throws IOException {
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, name, ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        Io.writeAtomically(dir.resolve(name), bytes);
     }
 
     /**

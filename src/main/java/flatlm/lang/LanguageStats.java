@@ -2,6 +2,7 @@ package flatlm.lang;
 
 import flatlm.util.Parallel;
 
+import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +42,22 @@ public final class LanguageStats {
     public static Result compute(Language language, int sentences, RandomGenerator rng, int threads) {
         if (sentences < 2) throw new IllegalArgumentException("need at least 2 sentences");
         List<Sentence> sample = language.sample(sentences, rng);
+        Entropy e = entropyPerToken(language, sample, threads);
+        Map<Integer, Long> lengths = new TreeMap<>();
+        for (Sentence s : sample) lengths.merge(s.length(), 1L, Long::sum);
+        Map<String, LabelCounts> labels = new LinkedHashMap<>();
+        for (DownstreamTask task : language.tasks()) labels.put(task.name(), labelCounts(task, sample));
+        return new Result(sentences, e.tokens(), e.perToken(), e.stderr(), (double) e.tokens() / sentences, lengths, labels,
+            e.seconds(), sentences / e.seconds(), Math.max(1, threads));
+    }
+
+    /** The entropy per token of a sample, its standard error, the tokens, and the seconds its conditionals took. */
+    public record Entropy(double perToken, double stderr, long tokens, double seconds) {}
+
+    /** The ratio estimator Ĥ above and its clustered standard error on {@code sample} (at least 2 sentences). */
+    public static Entropy entropyPerToken(Language language, List<Sentence> sample, int threads) {
+        int sentences = sample.size();
+        if (sentences < 2) throw new IllegalArgumentException("need at least 2 sentences");
         double[] sentenceEntropy = new double[sentences];
         long start = System.nanoTime();
         Parallel.forEach(sentences, threads, s ->
@@ -49,12 +66,9 @@ public final class LanguageStats {
 
         long tokens = 0;
         double totalEntropy = 0;
-        Map<Integer, Long> lengths = new TreeMap<>();
         for (int s = 0; s < sentences; s++) {
-            int n = sample.get(s).length();
-            tokens += n;
+            tokens += sample.get(s).length();
             totalEntropy += sentenceEntropy[s];
-            lengths.merge(n, 1L, Long::sum);
         }
         double h = totalEntropy / tokens;
         double meanLength = (double) tokens / sentences;
@@ -64,20 +78,39 @@ public final class LanguageStats {
             ss += r * r;
         }
         double stderr = Math.sqrt(ss / ((double) sentences * (sentences - 1))) / meanLength;
+        return new Entropy(h, stderr, tokens, seconds);
+    }
 
-        Map<String, LabelCounts> labels = new LinkedHashMap<>();
-        for (DownstreamTask task : language.tasks()) {
-            Map<Integer, Long> counts = new TreeMap<>();
-            long unlabelled = 0;
-            for (Sentence sentence : sample) {
-                OptionalInt label = task.labelOf(sentence);
-                if (label.isPresent()) counts.merge(label.getAsInt(), 1L, Long::sum);
-                else unlabelled++;
-            }
-            labels.put(task.name(), new LabelCounts(counts, unlabelled));
+    /** The class counts of {@code task}'s labels over {@code sample}, and the sentences it leaves unlabelled. */
+    public static LabelCounts labelCounts(DownstreamTask task, List<Sentence> sample) {
+        Map<Integer, Long> counts = new TreeMap<>();
+        long unlabelled = 0;
+        for (Sentence sentence : sample) {
+            OptionalInt label = task.labelOf(sentence);
+            if (label.isPresent()) counts.merge(label.getAsInt(), 1L, Long::sum);
+            else unlabelled++;
         }
-        return new Result(sentences, tokens, h, stderr, meanLength, lengths, labels, seconds,
-            sentences / seconds, Math.max(1, threads));
+        return new LabelCounts(counts, unlabelled);
+    }
+
+    /**
+     * The throughput of {@code language.conditionals} on one thread over {@code data}: 5 warm-up
+     * rounds, then 5 timed rounds, each printed to {@code out}; returns the best rate (sentences/s).
+     */
+    public static double conditionalsRate(Language language, List<Sentence> data, PrintStream out) {
+        long tokens = data.stream().mapToLong(Sentence::length).sum();
+        double sink = 0;
+        for (int r = 0; r < 5; r++) for (Sentence s : data) sink += language.conditionals(s.words())[0][0];
+        double best = 0;
+        for (int r = 0; r < 5; r++) {
+            long t0 = System.nanoTime();
+            for (Sentence s : data) sink += language.conditionals(s.words())[0][0];
+            double rate = data.size() / ((System.nanoTime() - t0) / 1e9);
+            best = Math.max(best, rate);
+            out.printf("  round %d: %.0f sentences/s (%.0f tokens/s)%n", r, rate, rate * tokens / data.size());
+        }
+        out.printf("conditionals(): best %.0f sentences/s on one thread (checksum %.4f)%n", best, sink);
+        return best;
     }
 
     /** Σ_i H(p_i) in nats for one sentence's conditionals. */

@@ -1,8 +1,7 @@
 package flatlm.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import flatlm.util.BadInputException;
+import flatlm.util.Configs;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -78,22 +77,11 @@ public record LstmConfig(int vocabWords, int maxLength, int embed, int hidden, i
         return n;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Configs.toJsonLine(this);
     }
 
     public static LstmConfig fromJson(String json) {
-        try {
-            return JSON.readValue(json, LstmConfig.class);
-        } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof BadInputException b) throw b;
-            throw new BadInputException("bad LSTM config JSON: " + e.getOriginalMessage());
-        }
+        return Configs.fromJsonLine(json, LstmConfig.class, "LSTM config");
     }
 }

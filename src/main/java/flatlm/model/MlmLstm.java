@@ -1,8 +1,5 @@
 package flatlm.model;
 
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
@@ -40,9 +37,7 @@ import java.util.random.RandomGenerator;
  */
 public final class MlmLstm implements MlmModel {
     private final LstmConfig cfg;
-    private final String deviceName;
-    private final Device device;
-    private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
+    private final ParameterStore params;
     private final Tensor tokEmb, headW, headB;
     private final Tensor[][] wih, whh, bias; // [layer][direction]
     private boolean training = false;
@@ -57,10 +52,9 @@ public final class MlmLstm implements MlmModel {
 
     public MlmLstm(LstmConfig cfg, RandomGenerator rng, String device) {
         this.cfg = cfg;
-        this.deviceName = device;
-        this.device = new Device(device);
+        this.params = new ParameterStore(cfg.dtype(), device);
         int h = cfg.hidden();
-        tokEmb = register("embeddings.tokens.weight", gaussian(rng, 0.1, (long) Tokens.tokenVocabulary(cfg.vocabWords()) * cfg.embed()),
+        tokEmb = params.register("embeddings.tokens.weight", ParameterStore.gaussian(rng, 0.1, (long) Tokens.tokenVocabulary(cfg.vocabWords()) * cfg.embed()),
             Tokens.tokenVocabulary(cfg.vocabWords()), cfg.embed());
         wih = new Tensor[cfg.layers()][2];
         whh = new Tensor[cfg.layers()][2];
@@ -70,39 +64,21 @@ public final class MlmLstm implements MlmModel {
             int in = l == 0 ? cfg.embed() : 2 * h;
             for (int dir = 0; dir < 2; dir++) {
                 String p = "lstm." + l + "." + (dir == 0 ? "forward" : "backward") + ".";
-                wih[l][dir] = register(p + "weight_ih", uniform(rng, k, 4L * h * in), 4L * h, in);
-                whh[l][dir] = register(p + "weight_hh", uniform(rng, k, 4L * h * h), 4L * h, h);
+                wih[l][dir] = params.register(p + "weight_ih", uniform(rng, k, 4L * h * in), 4L * h, in);
+                whh[l][dir] = params.register(p + "weight_hh", uniform(rng, k, 4L * h * h), 4L * h, h);
                 double[] b = new double[4 * h];
                 for (int j = h; j < 2 * h; j++) b[j] = 1.0; // forget gate
-                bias[l][dir] = register(p + "bias", b, 4L * h);
+                bias[l][dir] = params.register(p + "bias", b, 4L * h);
             }
         }
-        headW = register("head.weight", gaussian(rng, 0.02, (long) cfg.vocabWords() * 2 * h), cfg.vocabWords(), 2L * h);
-        headB = register("head.bias", new double[cfg.vocabWords()], cfg.vocabWords());
-    }
-
-    private static double[] gaussian(RandomGenerator rng, double std, long n) {
-        double[] v = new double[Math.toIntExact(n)];
-        for (int i = 0; i < v.length; i++) v[i] = rng.nextGaussian() * std;
-        return v;
+        headW = params.register("head.weight", ParameterStore.gaussian(rng, 0.02, (long) cfg.vocabWords() * 2 * h), cfg.vocabWords(), 2L * h);
+        headB = params.register("head.bias", new double[cfg.vocabWords()], cfg.vocabWords());
     }
 
     private static double[] uniform(RandomGenerator rng, double k, long n) {
         double[] v = new double[Math.toIntExact(n)];
         for (int i = 0; i < v.length; i++) v[i] = (2 * rng.nextDouble() - 1) * k;
         return v;
-    }
-
-    private Tensor register(String name, double[] values, long... shape) {
-        Tensor t;
-        try (PointerScope s = new PointerScope()) {
-            Tensor cpu = Torch.floatingTensor(values, cfg.dtype().scalarType(), shape);
-            t = "cpu".equals(deviceName) ? cpu : cpu.to(device, cfg.dtype().scalarType());
-            t.requires_grad_(true);
-            Torch.keep(t);
-        }
-        params.put(name, t);
-        return t;
     }
 
     public LstmConfig config() {
@@ -113,7 +89,7 @@ public final class MlmLstm implements MlmModel {
     @Override public int maxLength() { return cfg.maxLength(); }
     @Override public int hiddenSize() { return 2 * cfg.hidden(); }
     @Override public ModelConfig.DType dtype() { return cfg.dtype(); }
-    @Override public String device() { return deviceName; }
+    @Override public String device() { return params.deviceName(); }
     @Override public void setTraining(boolean training) { this.training = training; }
     @Override public boolean isTraining() { return training; }
     @Override public String configJson() { return cfg.toJson(); }
@@ -121,11 +97,7 @@ public final class MlmLstm implements MlmModel {
 
     @Override
     public LinkedHashMap<String, Tensor> namedParameters() {
-        return new LinkedHashMap<>(params);
-    }
-
-    private Tensor onDevice(Tensor t) {
-        return t == null || "cpu".equals(deviceName) ? t : t.to(device, Torch.scalarType(t));
+        return params.named();
     }
 
     private Tensor drop(Tensor x) {
@@ -161,8 +133,8 @@ public final class MlmLstm implements MlmModel {
 
     /** The forward pass; {@code states} (nullable) receives every layer state in order (before dropout). */
     private Tensor forward(Tensor inputIds, Tensor padMask, java.util.List<Tensor> states) {
-        inputIds = onDevice(inputIds);
-        padMask = onDevice(padMask);
+        inputIds = params.onDevice(inputIds);
+        padMask = params.onDevice(padMask);
         long len = inputIds.size(1);
         if (len > cfg.maxLength() + 2)
             throw new IllegalArgumentException("input of " + len + " tokens exceeds the model's " + (cfg.maxLength() + 2));
@@ -184,7 +156,7 @@ public final class MlmLstm implements MlmModel {
         int len = (int) x.size(1);
         long h = cfg.hidden();
         Tensor xi = torch.linear(x, wih[layer][dir], new TensorOptional(bias[layer][dir])); // [B,T,4h]
-        Tensor state = torch.zeros(new long[] {batch, h}, Torch.options(cfg.dtype().scalarType(), device));
+        Tensor state = torch.zeros(new long[] {batch, h}, Torch.options(cfg.dtype().scalarType(), params.device()));
         Tensor cell = state;
         Tensor[] out = new Tensor[len];
         for (int k = 0; k < len; k++) {
@@ -212,14 +184,5 @@ public final class MlmLstm implements MlmModel {
     @Override
     public Tensor wordLogits(Tensor hidden) {
         return torch.linear(hidden, headW, new TensorOptional(headB));
-    }
-
-    @Override
-    public Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols) {
-        Tensor h = hidden(inputIds, padMask);
-        long len = h.size(1);
-        Tensor flat = h.reshape(h.size(0) * len, h.size(2));
-        Tensor idx = onDevice(rows).mul(new Scalar(len)).add(onDevice(cols));
-        return wordLogits(flat.index_select(0, idx)).log_softmax(1);
     }
 }

@@ -63,7 +63,13 @@ public interface MlmModel {
      * Log-probabilities {@code [M,V]} over the words at token positions
      * {@code (rows[m], cols[m])} of the batch ({@code rows, cols}: int64 {@code [M]}).
      */
-    Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols);
+    default Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols) {
+        Tensor h = hidden(inputIds, padMask);
+        long len = h.size(1);
+        Tensor flat = h.reshape(h.size(0) * len, h.size(2));
+        Tensor idx = rows.to(h.device(), Torch.scalarType(rows)).mul(new org.bytedeco.pytorch.Scalar(len)).add(cols.to(h.device(), Torch.scalarType(cols)));
+        return wordLogits(flat.index_select(0, idx)).log_softmax(1);
+    }
 
     /**
      * Log-probabilities {@code [B,V]} over the words at one masked token position per
@@ -85,7 +91,7 @@ public interface MlmModel {
 
     /** Mean cross-entropy (nats) of the batch's targets: the standard masked-LM loss. */
     default Tensor loss(MlmBatch batch) {
-        return org.bytedeco.pytorch.global.torch.nll_loss(logProbs(batch), batch.targets());
+        return MaskedLoss.of(MaskedLoss.Labels.DATA, MaskedLoss.Weighting.MEAN).loss(this, batch, null, null);
     }
 
     /** Named parameters in a fixed canonical order (the tensors themselves, requires_grad). */

@@ -1,7 +1,5 @@
 package flatlm.model;
 
-import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
@@ -53,9 +51,7 @@ public final class MlmTransformer implements MlmModel {
     public static final double INIT_STD = 0.02;
 
     private final ModelConfig cfg;
-    private final String deviceName;
-    private final Device device;
-    private final LinkedHashMap<String, Tensor> params = new LinkedHashMap<>();
+    private final ParameterStore params;
     private final long[] normShape;
     private final double attnScale;
     private boolean training = false;
@@ -80,8 +76,7 @@ public final class MlmTransformer implements MlmModel {
 
     public MlmTransformer(ModelConfig cfg, RandomGenerator rng, String device) {
         this.cfg = cfg;
-        this.deviceName = device;
-        this.device = new Device(device);
+        this.params = new ParameterStore(cfg.dtype(), device);
         this.normShape = new long[] {cfg.d()};
         this.attnScale = 1.0 / Math.sqrt(cfg.headSize());
         int d = cfg.d();
@@ -126,41 +121,27 @@ public final class MlmTransformer implements MlmModel {
     private Tensor param(String name, RandomGenerator rng, double std, long... shape) {
         long n = 1;
         for (long s : shape) n *= s;
-        double[] v = new double[Math.toIntExact(n)];
-        for (int i = 0; i < v.length; i++) v[i] = rng.nextGaussian() * std;
-        return register(name, v, shape);
+        return params.register(name, ParameterStore.gaussian(rng, std, n), shape);
     }
 
     private Tensor ones(String name, long n) {
         double[] v = new double[(int) n];
         java.util.Arrays.fill(v, 1.0);
-        return register(name, v, n);
+        return params.register(name, v, n);
     }
 
     private Tensor zeros(String name, long n) {
-        return register(name, new double[(int) n], n);
-    }
-
-    private Tensor register(String name, double[] values, long... shape) {
-        Tensor t;
-        try (PointerScope s = new PointerScope()) {
-            Tensor cpu = Torch.floatingTensor(values, cfg.dtype().scalarType(), shape);
-            t = "cpu".equals(deviceName) ? cpu : cpu.to(device, cfg.dtype().scalarType());
-            t.requires_grad_(true);
-            Torch.keep(t);
-        }
-        params.put(name, t);
-        return t;
+        return params.register(name, new double[(int) n], n);
     }
 
     @Override
     public LinkedHashMap<String, Tensor> namedParameters() {
-        return new LinkedHashMap<>(params);
+        return params.named();
     }
 
     /** Parameter names in canonical order. */
     public List<String> parameterNames() {
-        return Collections.unmodifiableList(new ArrayList<>(params.keySet()));
+        return Collections.unmodifiableList(new ArrayList<>(params.named().keySet()));
     }
 
     public ModelConfig config() {
@@ -171,17 +152,13 @@ public final class MlmTransformer implements MlmModel {
     @Override public int maxLength() { return cfg.maxLength(); }
     @Override public int hiddenSize() { return cfg.d(); }
     @Override public ModelConfig.DType dtype() { return cfg.dtype(); }
-    @Override public String device() { return deviceName; }
+    @Override public String device() { return params.deviceName(); }
     @Override public void setTraining(boolean training) { this.training = training; }
     @Override public boolean isTraining() { return training; }
     @Override public String configJson() { return cfg.toJson(); }
     @Override public String kind() { return "transformer"; }
 
     // ---------------------------------------------------------------- forward
-
-    private Tensor onDevice(Tensor t) {
-        return t == null || "cpu".equals(deviceName) ? t : t.to(device, Torch.scalarType(t));
-    }
 
     private Tensor linear(Tensor x, Tensor w, Tensor b) {
         return torch.linear(x, w, new TensorOptional(b));
@@ -233,8 +210,8 @@ public final class MlmTransformer implements MlmModel {
 
     /** The forward pass; {@code states} (nullable) receives every layer state in order. */
     private Tensor forward(Tensor inputIds, Tensor padMask, List<Tensor> states) {
-        inputIds = onDevice(inputIds);
-        padMask = onDevice(padMask);
+        inputIds = params.onDevice(inputIds);
+        padMask = params.onDevice(padMask);
         long batch = inputIds.size(0);
         long len = inputIds.size(1);
         if (len > cfg.positions())
@@ -283,14 +260,5 @@ public final class MlmTransformer implements MlmModel {
     public Tensor wordLogits(Tensor hidden) {
         Tensor words = tokEmb.narrow(0, Tokens.WORD_OFFSET, cfg.vocabWords());
         return linear(hidden, words, headBias);
-    }
-
-    @Override
-    public Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols) {
-        Tensor h = hidden(inputIds, padMask);
-        long len = h.size(1);
-        Tensor flat = h.reshape(h.size(0) * len, cfg.d());
-        Tensor idx = onDevice(rows).mul(new Scalar(len)).add(onDevice(cols));
-        return wordLogits(flat.index_select(0, idx)).log_softmax(1);
     }
 }

@@ -1,8 +1,7 @@
 package flatlm.model;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import flatlm.util.BadInputException;
+import flatlm.util.Configs;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.Collections;
@@ -150,24 +149,11 @@ public record ModelConfig(int vocabWords, int maxLength, int d, int heads, int l
         return n;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return Configs.toJsonLine(this);
     }
 
     public static ModelConfig fromJson(String json) {
-        try {
-            return JSON.readValue(json, ModelConfig.class);
-        } catch (BadInputException e) {
-            throw e;
-        } catch (JsonProcessingException e) {
-            if (e.getCause() instanceof BadInputException b) throw b;
-            throw new BadInputException("bad model config JSON: " + e.getOriginalMessage());
-        }
+        return Configs.fromJsonLine(json, ModelConfig.class, "model config");
     }
 }

@@ -1,9 +1,9 @@
 package flatlm.train;
 
 import flatlm.lang.Language;
+import flatlm.model.MaskedLoss;
 import flatlm.model.MlmBatch;
 import flatlm.model.MlmModel;
-import flatlm.model.Torch;
 import flatlm.util.BadInputException;
 import org.bytedeco.pytorch.Tensor;
 
@@ -17,6 +17,8 @@ public interface Algorithm {
     record Step(int[][] sentences, MlmBatch batch, long step) {}
 
     double gradients(MlmModel model, Step step);
+
+    MaskedLoss EXACT_MEAN = MaskedLoss.of(MaskedLoss.Labels.EXACT, MaskedLoss.Weighting.MEAN);
 
     static Algorithm of(TrainConfig cfg, Language language) {
         return switch (cfg.algorithm) {
@@ -43,24 +45,21 @@ public interface Algorithm {
         return (model, s) -> backward(exactTargetLoss(model, s, language));
     }
 
+    /** The exact-target loss of the step: exact labels, the mean weighting (sum, then divided by M). */
     static Tensor exactTargetLoss(MlmModel model, Step s, Language language) {
         int[][] positions = s.batch().wordPositions();
-        int v = model.vocabWords();
-        int m = s.batch().predictions();
-        double[] target = new double[m * v];
+        double[][] truth = new double[s.batch().predictions()][];
         int k = 0;
         for (int b = 0; b < positions.length; b++) {
             if (positions[b].length == 0) continue;
             if (positions[b].length == 1) { // single masking: only that row (cheaper for causal-lm)
-                System.arraycopy(language.conditional(s.sentences()[b], positions[b][0]), 0, target, (k++) * v, v);
+                truth[k++] = language.conditional(s.sentences()[b], positions[b][0]);
                 continue;
             }
             double[][] cond = language.conditionals(s.sentences()[b]);
-            for (int pos : positions[b]) System.arraycopy(cond[pos], 0, target, (k++) * v, v);
+            for (int pos : positions[b]) truth[k++] = cond[pos];
         }
-        Tensor logq = model.logProbs(s.batch());
-        Tensor p = Torch.floatingTensor(target, Torch.scalarType(logq), m, v);
-        return logq.mul(p).sum().neg().div(Torch.scalar(m));
+        return EXACT_MEAN.loss(model, s.batch(), truth, null);
     }
 
     private static double backward(Tensor loss) {

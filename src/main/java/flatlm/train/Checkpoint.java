@@ -4,20 +4,18 @@ import flatlm.model.Optimizer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import flatlm.data.Checksums;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.model.SafeTensors;
+import flatlm.util.Checksums;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
+import flatlm.util.Io;
 import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,12 +72,39 @@ public final class Checkpoint {
         }
         JSON.writeValue(tmp.resolve(MANIFEST).toFile(), Map.of("files", sums));
         deleteRecursively(dir);
-        try {
-            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, dir);
-        }
+        Io.moveIntoPlace(tmp, dir);
         return dir;
+    }
+
+    /**
+     * Writes {@code model} (no optimizer state) as the checkpoint directory {@code out}, outside any
+     * run (an embedded or pruned model): saved under the hidden sibling {@code .NAME.TAG}, with
+     * {@code info} (what was done to it, not checksummed) as {@code infoFile}, then renamed to
+     * {@code out}, so a half-written checkpoint never stands under its name. {@code replace}: an
+     * existing {@code out} is deleted; otherwise only an empty directory may stand there.
+     */
+    public static Path saveStandalone(Path out, String tag, long step, MlmModel model, LanguageSpec language,
+                                      String infoFile, Object info, boolean replace) throws IOException {
+        Path abs = out.toAbsolutePath();
+        Path parent = abs.getParent();
+        Files.createDirectories(parent);
+        Path staging = parent.resolve("." + abs.getFileName() + "." + tag);
+        deleteRecursively(staging);
+        Path dir = save(staging, step, model, null, "none", language);
+        Io.writeString(dir.resolve(infoFile), Configs.toJson(info));
+        if (replace) {
+            deleteRecursively(abs);
+        } else if (Files.exists(abs)) {
+            boolean empty;
+            try (Stream<Path> s = Files.list(abs)) {
+                empty = s.findAny().isEmpty();
+            }
+            if (!empty) throw new BadInputException(out + " appeared while writing it (not overwritten)");
+            Files.delete(abs);
+        }
+        Files.move(dir, abs);
+        deleteRecursively(staging);
+        return abs;
     }
 
     /**
@@ -178,12 +203,8 @@ public final class Checkpoint {
         optimizer.load(saved, readState(dir).optimizerSteps());
     }
 
+    /** {@link Io#deleteRecursively}. */
     public static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        List<Path> all = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(all::add);
-        }
-        for (Path q : all) Files.delete(q);
+        Io.deleteRecursively(p);
     }
 }

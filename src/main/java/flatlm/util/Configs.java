@@ -115,27 +115,38 @@ public final class Configs {
 
     /** The YAML text of a config object (what runs store as {@code config.yaml}). */
     public static String toYaml(Object config) {
-        try {
-            return YAML.writeValueAsString(config);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return write(YAML, config);
     }
 
-    /** Compact one-line JSON (for JSONL files and --json output). */
+    /** Compact one-line JSON (for JSONL files, --json output and the model configs of checkpoints). */
     public static String toJsonLine(Object value) {
-        try {
-            return LINE.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return write(LINE, value);
     }
 
     public static String toJson(Object value) {
+        return write(JSON, value);
+    }
+
+    private static String write(ObjectMapper mapper, Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return mapper.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Binds compact JSON (as {@link #toJsonLine} writes it) to {@code type}; a malformed text is
+     * a one-line error "bad WHAT JSON: ...", a validation error of {@code type} is passed on as is.
+     */
+    public static <T> T fromJsonLine(String json, Class<T> type, String what) {
+        try {
+            return LINE.readValue(json, type);
+        } catch (BadInputException e) {
+            throw e;
+        } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof BadInputException b) throw b;
+            throw new BadInputException("bad " + what + " JSON: " + e.getOriginalMessage());
         }
     }
 

@@ -3,6 +3,7 @@ package flatlm.util;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -10,6 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * File errors that name their file. The JDK's {@link FileSystemException}s carry the path, but
@@ -55,6 +60,51 @@ public final class Io {
         } catch (IOException e) {
             throw naming(file, e);
         }
+    }
+
+    /** {@link #writeAtomically(Path, byte[])} of {@code text} in UTF-8. */
+    public static void writeAtomically(Path file, String text) throws IOException {
+        writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file} (its directory created if needed) through a temporary
+     * sibling and an atomic rename: a reader sees the old file or the new one, never half of one.
+     */
+    public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+        try {
+            Files.write(tmp, bytes);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw naming(file, e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Renames the finished directory (or file) {@code tmp} to {@code target}, atomically where the
+     * file system allows, so that a half-written corpus or checkpoint never stands under its name.
+     */
+    public static void moveIntoPlace(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target);
+        }
+    }
+
+    /** Deletes {@code p} and, if it is a directory, everything below it; nothing when it is absent. */
+    public static void deleteRecursively(Path p) throws IOException {
+        if (!Files.exists(p)) return;
+        List<Path> all;
+        try (Stream<Path> walk = Files.walk(p)) {
+            all = walk.sorted(Comparator.reverseOrder()).toList();
+        }
+        for (Path q : all) Files.delete(q);
     }
 
     /**

@@ -119,7 +119,7 @@ class HeadroomTest {
                     for (int n = 0; n < row.size(); n++) assertSame(full.trainWords()[n], prefix.trainWords()[n]);
                     assertSame(full.testWords(), prefix.testWords());
                     // sliced precomputed features give exactly the probe on a fresh extraction of the prefix
-                    DownstreamResult.SeedResult direct = Probe.runSeed(new LookupFeatures(lang), prefix, 0,
+                    DownstreamResult.SeedResult direct = Probe.runSeed(new LookupTable(lang), prefix, 0,
                         LinearProbe.Options.defaults(), BayesCeiling.onTest(lang, task, prefix));
                     assertEquals(direct, row.lookup().get(i));
                     assertTrue(Double.isFinite(row.lookup().get(i).crossEntropy()));

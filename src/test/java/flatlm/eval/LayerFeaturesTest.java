@@ -242,7 +242,7 @@ class LayerFeaturesTest {
     @Test
     void theLookupTablesMaskedReadIsTheConditionalAndTheWord() {
         int[] s = HMM.sample(new java.util.SplittableRandom(3)).words();
-        double[] f = new LookupFeatures(HMM, 1, 4).extract(new int[][] {s}).data();
+        double[] f = new LookupTable(HMM, 1, 4).extract(new int[][] {s}).data();
         double[] cond = HMM.conditionals(s)[4];
         assertEquals(16, f.length);
         assertArrayEquals(cond, java.util.Arrays.copyOf(f, 8), 0.0);

@@ -41,10 +41,10 @@ class AdversarialTest {
         }
         double got;
         try (PointerScope s = new PointerScope()) {
-            got = KernelRidge.metaLoss(Torch.floatingTensor(flat, torch.ScalarType.Double, n, dim), labels, classes, ridge)
+            got = AdversarialMetaLoss.kernelRidge(Torch.floatingTensor(flat, torch.ScalarType.Double, n, dim), labels, classes, ridge)
                 .item_double();
         }
-        int sup = KernelRidge.supportSize(n);
+        int sup = AdversarialMetaLoss.supportSize(n);
         assertEquals(14, sup);
         double[][] k = new double[sup][sup];
         for (int a = 0; a < sup; a++) {
@@ -79,7 +79,7 @@ class AdversarialTest {
             "final_norm.weight");
         try (PointerScope s = new PointerScope()) {
             model.zeroGrad();
-            adv.metaLoss(model, new SplittableRandom(9)).backward();
+            adv.metaLoss().of(model, new SplittableRandom(9)).backward();
             for (String name : names) {
                 Tensor p = model.namedParameters().get(name);
                 double[] grad = Torch.toDoubles(p.grad());
@@ -96,7 +96,7 @@ class AdversarialTest {
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor flat = p.view(-1);
             flat.narrow(0, idx, 1).add_(Torch.scalar(h));
-            double v = adv.metaLoss(model, new SplittableRandom(9)).item_double();
+            double v = adv.metaLoss().of(model, new SplittableRandom(9)).item_double();
             flat.narrow(0, idx, 1).sub_(Torch.scalar(h));
             return v;
         }

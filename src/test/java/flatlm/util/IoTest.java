@@ -65,4 +65,32 @@ class IoTest {
         e = assertThrows(BadInputException.class, () -> Io.requireDirectoryOrAbsent(file.resolve("sub/dir"), "--dir"));
         assertTrue(e.getMessage().startsWith("--dir " + file.resolve("sub/dir") + ": " + file + " is a file"), e.getMessage());
     }
+
+    @Test
+    void atomicWritesReplaceTheFileAndLeaveNoTemporaryBehind(@TempDir Path tmp) throws IOException {
+        Path f = tmp.resolve("sub/dir/a.txt");
+        Io.writeAtomically(f, "first ü\n");
+        assertEquals("first ü\n", Files.readString(f));
+        Io.writeAtomically(f, "second");
+        assertEquals("second", Files.readString(f));
+        try (var s = Files.list(f.getParent())) {
+            assertEquals(java.util.List.of("a.txt"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        IOException e = assertThrows(IOException.class, () -> Io.writeAtomically(tmp.resolve("sub"), "x"));
+        assertTrue(Io.describe(e).contains("sub"), Io.describe(e));
+    }
+
+    @Test
+    void aFinishedDirectoryMovesIntoPlaceAndTreesAreDeleted(@TempDir Path tmp) throws IOException {
+        Path staging = tmp.resolve(".staging");
+        Files.createDirectories(staging.resolve("x/y"));
+        Files.writeString(staging.resolve("x/y/z"), "z");
+        Path target = tmp.resolve("done");
+        Io.moveIntoPlace(staging, target);
+        assertTrue(Files.isRegularFile(target.resolve("x/y/z")));
+        assertTrue(!Files.exists(staging));
+        Io.deleteRecursively(target);
+        assertTrue(!Files.exists(target));
+        Io.deleteRecursively(target); // absent: nothing to do
+    }
 }

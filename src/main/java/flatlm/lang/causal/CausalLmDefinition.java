@@ -5,19 +5,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.lang.DefinitionFiles;
+import flatlm.util.Checksums;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -202,7 +199,7 @@ public final class CausalLmDefinition {
         } else {
             root.put("generator", lm.generator().toString());
             ObjectNode sha = root.putObject("sha256");
-            for (String f : List.of(OptConfig.FILE, OptModel.WEIGHTS)) sha.put(f, sha256(lm.generator().resolve(f)));
+            for (String f : List.of(OptConfig.FILE, OptModel.WEIGHTS)) sha.put(f, Checksums.sha256(lm.generator().resolve(f)));
         }
         ArrayNode v = root.putArray("vocabIds");
         for (int id : lm.tokenIds()) v.add(id);
@@ -237,7 +234,7 @@ public final class CausalLmDefinition {
             Path p = generator.resolve(f);
             if (!Files.isRegularFile(p)) throw new BadInputException(file + ": generator file " + p + " is missing");
             String want = sha.path(f).asText("");
-            if (!want.isEmpty() && !want.equals(sha256(p))) {
+            if (!want.isEmpty() && !want.equals(Checksums.sha256(p))) {
                 throw new BadInputException(file + ": generator file " + p + " changed since the language was written (sha256 differs)");
             }
         }
@@ -276,16 +273,5 @@ public final class CausalLmDefinition {
             out[i] = a.get(i).asInt();
         }
         return out;
-    }
-
-    static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 16];
-            for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

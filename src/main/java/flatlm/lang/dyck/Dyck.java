@@ -8,6 +8,8 @@ import flatlm.lang.Sentence;
 import flatlm.lang.Vocabulary;
 import flatlm.lang.DefinitionFiles;
 import flatlm.util.BadInputException;
+import flatlm.util.Names;
+import flatlm.util.Shuffle;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -41,8 +43,7 @@ public final class Dyck implements Language {
         }
 
         public static Support parse(String s) {
-            for (Support v : values()) if (v.id.equals(s)) return v;
-            throw new BadInputException("dyck support: expected equal-count or dyck, got '" + s + "'");
+            return Names.parse(values(), Support::id, s, "dyck support");
         }
     }
 
@@ -112,12 +113,7 @@ public final class Dyck implements Language {
     private int[] equalCount(RandomGenerator rng) {
         int[] words = new int[n];
         for (int i = n / 2; i < n; i++) words[i] = CLOSE;
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = words[i];
-            words[i] = words[j];
-            words[j] = t;
-        }
+        Shuffle.inPlace(words, rng);
         return words;
     }
 

@@ -6,6 +6,7 @@ import flatlm.lang.Language;
 import flatlm.lang.Sentence;
 import flatlm.lang.Vocabulary;
 import flatlm.util.BadInputException;
+import flatlm.util.Shuffle;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -177,13 +178,7 @@ public final class Hmm implements Language {
     static double[][] permutationMixture(int m, int P, double tau, RandomGenerator rng) {
         int[][] perms = new int[P][];
         for (int p = 0; p < P; p++) {
-            int[] pi = new int[m];
-            for (int i = 0; i < m; i++) pi[i] = i;
-            for (int i = m - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = pi[i]; pi[i] = pi[j]; pi[j] = t;
-            }
-            perms[p] = pi;
+            perms[p] = Shuffle.permutation(m, rng);
         }
         double[] w = new double[P];
         double max = Double.NEGATIVE_INFINITY;

@@ -1,5 +1,6 @@
 package flatlm.lang.hmm;
 
+import flatlm.lang.LanguageStats;
 import flatlm.lang.Sentence;
 
 import java.util.ArrayList;
@@ -33,33 +34,9 @@ public final class HmmBench {
         for (int i = 0; i < count; i++) data.add(hmm.sample(rng));
         System.out.printf("HMM %s seed %d, %d sentences%n", c, seed, count);
 
-        // warm-up, then timed rounds on one thread
-        double sink = 0;
-        for (int r = 0; r < 5; r++) for (Sentence s : data) sink += hmm.conditionals(s.words())[0][0];
-        double best = 0;
-        for (int r = 0; r < 5; r++) {
-            long t0 = System.nanoTime();
-            for (Sentence s : data) sink += hmm.conditionals(s.words())[0][0];
-            double rate = count / ((System.nanoTime() - t0) / 1e9);
-            best = Math.max(best, rate);
-            System.out.printf("  round %d: %.0f sentences/s (%.0f tokens/s)%n", r, rate, rate * c.length());
-        }
-        System.out.printf("conditionals(): best %.0f sentences/s on one thread (checksum %.3f)%n", best, sink);
-
-        // entropy H = E_x E_i H(p*(.|x_-i)) with its standard error over sentences
-        double total = 0, sq = 0;
-        for (Sentence s : data) {
-            double h = 0;
-            for (double[] row : hmm.conditionals(s.words())) {
-                for (double p : row) if (p > 0) h -= p * Math.log(p);
-            }
-            h /= c.length();
-            total += h;
-            sq += h * h;
-        }
-        double mean = total / count;
-        double se = Math.sqrt(Math.max(0, sq / count - mean * mean) / (count - 1));
-        System.out.printf("entropy of the true conditionals: %.4f ± %.4f nats/token%n", mean, se);
+        LanguageStats.conditionalsRate(hmm, data, System.out);
+        LanguageStats.Entropy h = LanguageStats.entropyPerToken(hmm, data, 1);
+        System.out.printf("entropy of the true conditionals: %.4f ± %.4f nats/token%n", h.perToken(), h.stderr());
 
         // Bayes and local accuracy of task-k
         double[][] emit = hmm.emission();

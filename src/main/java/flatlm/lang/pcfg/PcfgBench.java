@@ -1,12 +1,12 @@
 package flatlm.lang.pcfg;
 
 import flatlm.lang.DownstreamTask;
+import flatlm.lang.LanguageStats;
 import flatlm.lang.Sentence;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.OptionalInt;
 import java.util.SplittableRandom;
 
 /**
@@ -35,54 +35,20 @@ public final class PcfgBench {
             which, pcfg.grammar().numNonterminals(), pcfg.grammar().rules().size(), pcfg.vocabulary().size(),
             pcfg.maxLength(), count, seed, (double) tokens / count);
 
-        double sink = 0;
-        for (int r = 0; r < 5; r++) for (Sentence s : data) sink += pcfg.conditionals(s.words())[0][0];
-        double best = 0;
-        for (int r = 0; r < 5; r++) {
-            long t0 = System.nanoTime();
-            for (Sentence s : data) sink += pcfg.conditionals(s.words())[0][0];
-            double rate = count / ((System.nanoTime() - t0) / 1e9);
-            best = Math.max(best, rate);
-            System.out.printf("  round %d: %.0f sentences/s (%.0f tokens/s)%n", r, rate, rate * tokens / count);
-        }
-        System.out.printf("conditionals(): best %.0f sentences/s on one thread (checksum %.4f)%n", best, sink);
-
-        double[] e = new double[count];
-        double total = 0;
-        for (int s = 0; s < count; s++) {
-            for (double[] row : pcfg.conditionals(data.get(s).words())) {
-                for (double p : row) if (p > 0) e[s] -= p * Math.log(p);
-            }
-            total += e[s];
-        }
-        double h = total / tokens;
-        double meanLength = (double) tokens / count;
-        double ss = 0;
-        for (int s = 0; s < count; s++) {
-            double r = e[s] - h * data.get(s).length();
-            ss += r * r;
-        }
-        double se = Math.sqrt(ss / ((double) count * (count - 1))) / meanLength;
+        LanguageStats.conditionalsRate(pcfg, data, System.out);
+        LanguageStats.Entropy h = LanguageStats.entropyPerToken(pcfg, data, 1);
         System.out.printf("entropy of p*(x_i | x_-i): %.4f ± %.4f nats per token (mean over all %d (sentence, position) pairs)%n",
-            h, se, tokens);
+            h.perToken(), h.stderr(), tokens);
 
         for (Pcfg.LabelMode mode : Pcfg.LabelMode.values()) {
             Pcfg p = pcfg.withLabelMode(mode);
             StringBuilder sb = new StringBuilder("labels (" + mode.name().toLowerCase() + "):");
             long t0 = System.nanoTime();
             for (DownstreamTask task : p.tasks()) {
-                int[] counts = new int[task.numClasses()];
-                int unlabelled = 0;
-                for (Sentence s : data) {
-                    OptionalInt l = task.labelOf(s);
-                    if (l.isPresent()) counts[l.getAsInt()]++;
-                    else unlabelled++;
-                }
-                int distinct = 0, top = 0;
-                for (int c : counts) {
-                    if (c > 0) distinct++;
-                    top = Math.max(top, c);
-                }
+                LanguageStats.LabelCounts lc = LanguageStats.labelCounts(task, data);
+                long unlabelled = lc.unlabelled();
+                int distinct = lc.counts().size();
+                long top = lc.counts().values().stream().mapToLong(Long::longValue).max().orElse(0);
                 sb.append(String.format("  %s: %d unlabelled, %d/%d classes used, majority %.3f;", task.name(),
                     unlabelled, distinct, task.numClasses(), top / (double) Math.max(1, count - unlabelled)));
             }

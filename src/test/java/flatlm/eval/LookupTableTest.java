@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class LookupFeaturesTest {
+class LookupTableTest {
     static void assertFeaturesAreTheConditionals(Language lang, int[] words, double[] f) {
         int v = lang.vocabulary().size();
         assertEquals(lang.maxLength() * v, f.length);
@@ -31,21 +31,21 @@ class LookupFeaturesTest {
     @Test
     void hmmFeaturesAreTheExactConditionals() {
         Hmm hmm = Hmm.random(new Hmm.Config(4, 8, 2, 6, 0.3, 0.0), 1);
-        LookupFeatures lf = new LookupFeatures(hmm);
+        LookupTable lf = new LookupTable(hmm);
         SplittableRandom rng = new SplittableRandom(2);
         int[][] sentences = new int[5][];
         for (int s = 0; s < 5; s++) {
             sentences[s] = hmm.sample(rng).words();
             assertFeaturesAreTheConditionals(hmm, sentences[s], lf.of(sentences[s]));
         }
-        FeatureMatrix m = new LookupFeatures(hmm, 2).extract(sentences);
+        FeatureMatrix m = new LookupTable(hmm, 2).extract(sentences);
         for (int s = 0; s < 5; s++) assertArrayEquals(lf.of(sentences[s]), m.row(s), 0.0);
     }
 
     @Test
     void shorterPcfgSentencesArePaddedWithZeros() throws Exception {
         Pcfg pcfg = Pcfg.authors();
-        LookupFeatures lf = new LookupFeatures(pcfg);
+        LookupTable lf = new LookupTable(pcfg);
         SplittableRandom rng = new SplittableRandom(3);
         boolean sawShort = false;
         for (int k = 0; k < 5; k++) {
