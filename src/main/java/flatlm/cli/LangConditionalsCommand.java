@@ -16,7 +16,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 
 /** {@code flatlm lang conditionals}: exact MLM conditionals of given sentences. */
@@ -61,7 +60,7 @@ public final class LangConditionalsCommand implements Callable<Integer> {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        flatlm.util.Io.replace(tmp, out);
         System.err.printf("flatlm: wrote conditionals of %d lines to %s%n", lines, out);
         return 0;
     }

@@ -1,7 +1,5 @@
 package flatlm.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmModel;
 import flatlm.model.Pruning;
@@ -34,7 +32,6 @@ public final class PruneCommand implements Callable<Integer> {
     /** The file written next to the model in a pruned checkpoint. */
     public static final String INFO = "pruning.json";
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT",
         description = "A checkpoint directory, its model.safetensors, or a run directory (its latest checkpoint).")
@@ -92,21 +89,9 @@ public final class PruneCommand implements Callable<Integer> {
         MlmModel model = cp.model("cpu");
         Pruning.Result r = Pruning.prune(model, sparsity);
 
-        Path abs = out.toAbsolutePath();
-        Path parent = abs.getParent();
-        Files.createDirectories(parent);
-        Path staging = parent.resolve("." + abs.getFileName() + ".pruning");
-        Checkpoint.deleteRecursively(staging);
-        Path dir = Checkpoint.save(staging, step, model, null, "none", language);
         Map<String, Object> info = info(resolved.toAbsolutePath().toString(), r);
         info.put("step", step);
-        JSON.writeValue(dir.resolve(INFO).toFile(), info);
-        if (Files.exists(abs)) {
-            if (!isEmptyDirectory(abs)) throw new BadInputException(out + " appeared while pruning (not overwritten)");
-            Files.delete(abs);
-        }
-        Files.move(dir, abs);
-        Checkpoint.deleteRecursively(staging);
+        Checkpoint.saveStandalone(out, "pruning", step, model, language, INFO, info, false);
         return r;
     }
 

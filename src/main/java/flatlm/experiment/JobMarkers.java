@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -74,9 +73,6 @@ final class JobMarkers {
         m.put("state", state);
         m.put("message", message);
         m.put("log", log);
-        Files.createDirectories(dir);
-        Path f = file(id), tmp = dir.resolve("." + f.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-        Files.writeString(tmp, Configs.toJson(m) + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        flatlm.util.Io.writeAtomically(file(id), Configs.toJson(m) + "\n");
     }
 }

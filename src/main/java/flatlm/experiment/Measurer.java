@@ -3,7 +3,7 @@ package flatlm.experiment;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.FeatureExtractor;
-import flatlm.eval.LookupFeatures;
+import flatlm.eval.LookupTable;
 import flatlm.eval.ModelFeatures;
 import flatlm.eval.ExactLoss;
 import flatlm.eval.LinearProbe;
@@ -93,7 +93,7 @@ final class Measurer {
             flatlm.eval.Representation rep = plan.measure.representation(name);
             if (model == null) { // the lookup table has no layers; its masked read is [p*(.|x_-k) ; onehot x_k]
                 Probe.requireLookupDefined(language);
-                features = new LookupFeatures(language, 1, rep.positionOf(task));
+                features = new LookupTable(language, 1, rep.positionOf(task));
             } else {
                 features = new ModelFeatures(model, language.maxLength(), rep, rep.positionOf(task));
             }

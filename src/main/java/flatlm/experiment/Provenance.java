@@ -3,7 +3,7 @@ package flatlm.experiment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import flatlm.data.Checksums;
+import flatlm.util.Checksums;
 import flatlm.lang.LanguageSpec;
 import flatlm.train.TrainConfig;
 import flatlm.util.BadInputException;

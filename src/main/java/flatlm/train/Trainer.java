@@ -327,9 +327,6 @@ public final class Trainer {
             throw new BadInputException("cannot create run directory " + runDir + ": " + e.getMessage());
         }
         if (!Files.isWritable(runDir)) throw new BadInputException("run directory " + runDir + " is not writable");
-        Path tmp = runDir.resolve("." + name + ".tmp");
-        Io.writeString(tmp, text);
-        Files.move(tmp, runDir.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Io.writeAtomically(runDir.resolve(name), text);
     }
 }

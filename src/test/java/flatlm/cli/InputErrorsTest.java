@@ -1,6 +1,6 @@
 package flatlm.cli;
 
-import flatlm.data.Checksums;
+import flatlm.util.Checksums;
 import flatlm.eval.TinyRun;
 import flatlm.model.SafeTensors;
 import flatlm.train.Checkpoint;
