@@ -34,8 +34,8 @@ public final class DyckCommand implements Callable<Integer> {
     Path out;
 
     @Setting("dyck.support")
-    @Option(names = "--support", description = "Pre-training sentences: equal-counts (the "
-        + "paper's variant: as many '(' as ')') or prefix-balanced (proper Dyck words) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--support", description = "Pre-training sentences: equal-count (the "
+        + "paper's variant: as many '(' as ')') or dyck (proper Dyck words; the former names equal-counts and prefix-balanced are accepted) (default: ${DEFAULT-VALUE}).")
     String support;
 
     @Setting("dyck.widths")
@@ -107,7 +107,7 @@ public final class DyckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Io.requireDirectoryOrAbsent(out, "--out");
-        DyckExperiment.Options o = new DyckExperiment.Options(n, DyckInputs.Support.parse(support),
+        DyckExperiment.Options o = new DyckExperiment.Options(n, flatlm.lang.dyck.Dyck.Support.parse(support),
             widths(widths, D.widths()), ints(samples, D.samples()), probeSeeds, seed, sgdWidth, initScale, lr, batch,
             sgdSteps, evalEvery, labelNoise, noiseFreeTail, ints(sgdProbeSamples, D.sgdProbeSamples()),
             denseCheckMaxParams, !noPlots);

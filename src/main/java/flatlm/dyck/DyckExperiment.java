@@ -1,7 +1,7 @@
 package flatlm.dyck;
 
 import flatlm.dyck.DyckInputs.Input;
-import flatlm.dyck.DyckInputs.Support;
+import flatlm.lang.dyck.Dyck.Support;
 import flatlm.util.BadInputException;
 import flatlm.util.Warnings;
 
@@ -57,7 +57,7 @@ public final class DyckExperiment {
         }
 
         public static Options defaults() {
-            return new Options(8, Support.EQUAL_COUNTS, new int[]{640, 1024, 2048, 4096},
+            return new Options(8, Support.EQUAL_COUNT, new int[]{640, 1024, 2048, 4096},
                 new int[]{1, 2, 4, 8, 16, 32, 64, 128}, 20, 1,
                 16, 1.0, 0.2, 32, 120_000, 2_000, 0.5, 20_000, new int[]{8, 32}, 1100, true);
         }
@@ -86,7 +86,7 @@ public final class DyckExperiment {
         public Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("n", n);
-            m.put("support", support.label());
+            m.put("support", support.id());
             m.put("widths", widths);
             m.put("samples", samples);
             m.put("probeSeeds", probeSeeds);

@@ -1,13 +1,12 @@
 package flatlm.dyck;
 
 import flatlm.lang.dyck.Dyck;
+import flatlm.lang.dyck.Dyck.Support;
 import flatlm.lang.dyck.DyckTask;
 import flatlm.util.BadInputException;
-import flatlm.util.Names;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.random.RandomGenerator;
 
 /**
@@ -37,21 +36,6 @@ public final class DyckInputs {
         }
     }
 
-    /** Which sentences are "balanced". */
-    public enum Support {
-        /** The paper's variant: equal numbers of "(" and ")" in any order (default; the theorem's setting). */
-        EQUAL_COUNTS,
-        /** Proper Dyck words (no prefix with more ")" than "("), as {@link Dyck} samples. */
-        PREFIX_BALANCED;
-
-        public String label() { return name().toLowerCase(Locale.ROOT).replace('_', '-'); }
-
-        public static Support parse(String s) {
-            for (Support v : values()) if (v.name().equalsIgnoreCase(s)) return v; // EQUAL_COUNTS too
-            return Names.parse(values(), Support::label, s, "--support");
-        }
-    }
-
     private DyckInputs() {}
 
     /** Checks 2 ≤ n ≤ MAX_N, n even. */
@@ -67,18 +51,9 @@ public final class DyckInputs {
         List<int[]> out = new ArrayList<>();
         for (int bits = 0; bits < (1 << n); bits++) {
             int[] w = wordsOf(bits, n);
-            if (inSupport(w, support)) out.add(w);
+            if (support.admits(w)) out.add(w);
         }
         return out;
-    }
-
-    static boolean inSupport(int[] w, Support support) {
-        int h = 0;
-        for (int x : w) {
-            h += x == Dyck.OPEN ? 1 : -1;
-            if (support == Support.PREFIX_BALANCED && h < 0) return false;
-        }
-        return h == 0;
     }
 
     /** Word i of the string numbered {@code bits}: bit (n−1−i), so that numbering is lexicographic. */

@@ -40,7 +40,7 @@ public final class DyckReport {
                 + "**Downstream:** n i.i.d. uniform brackets (%d strings), target #\"(\" − #\")\"; the first layer is frozen and a "
                 + "head on the hidden activations is fitted by minimum-norm least squares on N samples (as in Theorem 6.1); "
                 + "error = exact population MSE (predicting 0 scores n = %d), mean over %d draws of the N samples.\n\n",
-            n, o.support() == DyckInputs.Support.EQUAL_COUNTS ? " (the paper's variant; " + DyckInputs.sentences(n, o.support()).size() + " sentences)"
+            n, o.support() == flatlm.lang.dyck.Dyck.Support.EQUAL_COUNT ? " (the paper's variant; " + DyckInputs.sentences(n, o.support()).size() + " sentences)"
                 : " and no prefix with more \")\" than \"(\" (proper Dyck words; " + DyckInputs.sentences(n, o.support()).size() + " sentences; the theorem assumes the paper's variant)",
             r.mlmInputs(), 2 * n, 2 * n, r.downstreamStrings(), n, o.probeSeeds()));
         s.append("**What the theorem predicts** (our reconstruction of Theorem 6.1 and Lemmas D.1–D.4 in this normalisation):\n\n");
@@ -139,7 +139,7 @@ public final class DyckReport {
     static String command(Options o) {
         Options d = Options.defaults();
         StringBuilder c = new StringBuilder("flatlm dyck --n ").append(o.n());
-        if (o.support() != d.support()) c.append(" --support ").append(o.support().label());
+        if (o.support() != d.support()) c.append(" --support ").append(o.support().id());
         if (!java.util.Arrays.equals(o.widths(), d.widths())) c.append(" --widths ").append(o.widths().length == 0 ? "none" : join(o.widths()));
         if (!java.util.Arrays.equals(o.samples(), d.samples())) c.append(" --samples ").append(join(o.samples()));
         if (o.probeSeeds() != d.probeSeeds()) c.append(" --probe-seeds ").append(o.probeSeeds());

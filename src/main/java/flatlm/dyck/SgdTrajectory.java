@@ -51,7 +51,7 @@ public final class SgdTrajectory {
 
     private SgdTrajectory() {}
 
-    public static Run run(String label, int n, DyckInputs.Support support, Options o) {
+    public static Run run(String label, int n, flatlm.lang.dyck.Dyck.Support support, Options o) {
         List<Input> inputs = DyckInputs.mlm(n, support);
         List<int[]> sentences = DyckInputs.sentences(n, support);
         MlmObjective objective = new MlmObjective(inputs);

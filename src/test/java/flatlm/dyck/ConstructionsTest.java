@@ -1,7 +1,7 @@
 package flatlm.dyck;
 
 import flatlm.dyck.DyckInputs.Input;
-import flatlm.dyck.DyckInputs.Support;
+import flatlm.lang.dyck.Dyck.Support;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -41,7 +41,7 @@ class ConstructionsTest {
         int[][] cases = {{4, 32}, {4, 64}, {4, 256}, {6, 160}, {6, 320}, {6, 1000}};
         for (int[] c : cases) {
             int n = c[0], m = c[1];
-            List<Input> in = DyckInputs.mlm(n, Support.EQUAL_COUNTS);
+            List<Input> in = DyckInputs.mlm(n, Support.EQUAL_COUNT);
             MlmObjective obj = new MlmObjective(in);
             Constructions.RandomFeatures rf = Constructions.randomFeatures(n, m, in, rng.split());
             assertTrue(rf.loss() < 1e-8, "n=" + n + " m=" + m + ": loss " + rf.loss());
@@ -60,7 +60,7 @@ class ConstructionsTest {
     @Test
     void rebalancingKeepsTheFunctionAndIsAMinimumAlongTheSymmetry() {
         int n = 4;
-        List<Input> in = DyckInputs.mlm(n, Support.EQUAL_COUNTS);
+        List<Input> in = DyckInputs.mlm(n, Support.EQUAL_COUNT);
         MlmObjective obj = new MlmObjective(in);
         OneLayerModel rf = Constructions.randomFeatures(n, 40, in, new SplittableRandom(9)).model();
         OneLayerModel bal = Constructions.rebalance(rf, in);
@@ -87,7 +87,7 @@ class ConstructionsTest {
     @Test
     void denseHessianTraceOfTheTransferableSolutionsAgrees() {
         int n = 4;
-        MlmObjective obj = new MlmObjective(DyckInputs.mlm(n, Support.EQUAL_COUNTS));
+        MlmObjective obj = new MlmObjective(DyckInputs.mlm(n, Support.EQUAL_COUNT));
         for (OneLayerModel m : List.of(Constructions.transferablePaper(n), Constructions.transferableFlattest(n))) {
             double[][] h = obj.denseHessian(m);
             double tr = 0;

@@ -1,7 +1,7 @@
 package flatlm.dyck;
 
 import flatlm.dyck.DyckInputs.Input;
-import flatlm.dyck.DyckInputs.Support;
+import flatlm.lang.dyck.Dyck.Support;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -27,7 +27,7 @@ class DerivativesTest {
         throw new AssertionError("no seed without a near-kink input");
     }
 
-    static List<Input> inputs() { return DyckInputs.mlm(N, Support.EQUAL_COUNTS); }
+    static List<Input> inputs() { return DyckInputs.mlm(N, Support.EQUAL_COUNT); }
 
     @Test
     void gradientMatchesCentralDifferences() {

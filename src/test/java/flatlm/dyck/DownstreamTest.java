@@ -1,7 +1,7 @@
 package flatlm.dyck;
 
 import flatlm.dyck.DyckInputs.Input;
-import flatlm.dyck.DyckInputs.Support;
+import flatlm.lang.dyck.Dyck.Support;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.apache.commons.math3.linear.SingularValueDecomposition;
@@ -46,7 +46,7 @@ class DownstreamTest {
     @Test
     void randomFeaturesNeedManyMoreSamples() {
         int n = 8;
-        List<Input> in = DyckInputs.mlm(n, Support.EQUAL_COUNTS);
+        List<Input> in = DyckInputs.mlm(n, Support.EQUAL_COUNT);
         OneLayerModel rf = Constructions.randomFeatures(n, 800, in, new SplittableRandom(3)).model();
         int[] ns = {8, 16};
         DownstreamProbe.Stat[] r = new DownstreamProbe(rf).curve(ns, 10, new SplittableRandom(4));

@@ -1,7 +1,7 @@
 package flatlm.dyck;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import flatlm.dyck.DyckInputs.Support;
+import flatlm.lang.dyck.Dyck.Support;
 import flatlm.util.Configs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ExperimentTest {
     static DyckExperiment.Options small() {
-        return new DyckExperiment.Options(4, Support.EQUAL_COUNTS, new int[]{32, 64}, new int[]{1, 2, 4, 8, 16}, 5, 3,
+        return new DyckExperiment.Options(4, Support.EQUAL_COUNT, new int[]{32, 64}, new int[]{1, 2, 4, 8, 16}, 5, 3,
             8, 1.0, 0.2, 16, 3000, 500, 0.5, 500, new int[]{4}, 500, true);
     }
 
@@ -61,8 +61,8 @@ class ExperimentTest {
     void labelNoiseSgdDriftsTowardTheFlattestSolution() {
         // n = 4: a few seconds of SGD; the label-noise run ends flatter than the noise-free one
         SgdTrajectory.Options base = new SgdTrajectory.Options(8, 1.0, 0.2, 16, 30_000, 30_000, 0, 0, new int[0], 1, 4);
-        SgdTrajectory.Run plain = SgdTrajectory.run("plain", 4, Support.EQUAL_COUNTS, base);
-        SgdTrajectory.Run noisy = SgdTrajectory.run("noisy", 4, Support.EQUAL_COUNTS,
+        SgdTrajectory.Run plain = SgdTrajectory.run("plain", 4, Support.EQUAL_COUNT, base);
+        SgdTrajectory.Run noisy = SgdTrajectory.run("noisy", 4, Support.EQUAL_COUNT,
             new SgdTrajectory.Options(8, 1.0, 0.2, 16, 30_000, 30_000, 0.5, 5_000, new int[0], 1, 4));
         assertTrue(plain.last().loss() < 1e-4, "loss " + plain.last().loss());
         assertTrue(noisy.last().loss() < 1e-4, "loss " + noisy.last().loss());

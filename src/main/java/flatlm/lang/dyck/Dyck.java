@@ -42,8 +42,21 @@ public final class Dyck implements Language {
             return id;
         }
 
+        /** By id; {@code flatlm dyck}'s former names equal-counts and prefix-balanced are accepted too. */
         public static Support parse(String s) {
+            if ("equal-counts".equals(s)) return EQUAL_COUNT;
+            if ("prefix-balanced".equals(s)) return DYCK;
             return Names.parse(values(), Support::id, s, "dyck support");
+        }
+
+        /** Is {@code words} (0 = "(", 1 = ")") in this support: as many "(" as ")", and for DYCK no prefix below 0. */
+        public boolean admits(int[] words) {
+            int h = 0;
+            for (int x : words) {
+                h += x == OPEN ? 1 : -1;
+                if (this == DYCK && h < 0) return false;
+            }
+            return h == 0;
         }
     }
 
