@@ -82,11 +82,8 @@ final class ExperimentSections {
         s.append("**Ours**: first vs last saturated checkpoint of each run and pre-training seed (accuracy in points, "
             + "mean ± std over probe seeds; differences ± the probe-seed standard error), and Spearman's ρ with the step "
             + "over the saturated checkpoints (95% bootstrap interval).\n\n");
-        s.append("| run | seed | saturated / all | steps |");
-        for (String t : d.tasks) s.append(" Δacc ").append(t).append(" |");
-        s.append(" ΔTr(H) | ΔKL | ρ(acc, step) | ρ(Tr(H), step) |\n|---|---:|---:|---|");
-        for (String ignored : d.tasks) s.append("---:|");
-        s.append("---:|---:|---|---|\n");
+        s.append(taskTable("| run | seed | saturated / all | steps |", "|---|---:|---:|---|", "Δacc", d.tasks,
+            " ΔTr(H) | ΔKL | ρ(acc, step) | ρ(Tr(H), step) |", "---:|---:|---|---|"));
         for (var run : runs.entrySet()) {
             for (var e : run.getValue().entrySet()) {
                 List<ResultRow> g = e.getValue(), sat = g.stream().filter(d::saturated).toList();
@@ -188,11 +185,9 @@ final class ExperimentSections {
         if (trained.isEmpty() || task == null) return new Section(s.append(notRun("size")).toString(), "not run");
         trained.sort(Comparator.comparingDouble(ResultRow::x).thenComparingLong(ResultRow::seed));
         s.append("**Ours** (final checkpoint of each run and pre-training seed; accuracy in %, mean ± std over probe seeds; "
-            + "Tr(H) ± s.e.):\n\n| run | seed | d | parameters (trained / embedded) | KL ± s.e. | saturated |");
-        for (String t : d.tasks) s.append(" acc ").append(t).append(" |");
-        s.append(" Tr(H) as trained | Tr(H) embedded |\n|---|---:|---:|---:|---:|---|");
-        for (String ignored : d.tasks) s.append("---:|");
-        s.append("---:|---:|\n");
+            + "Tr(H) ± s.e.):\n\n");
+        s.append(taskTable("| run | seed | d | parameters (trained / embedded) | KL ± s.e. | saturated |", "|---|---:|---:|---:|---:|---|",
+            "acc", d.tasks, " Tr(H) as trained | Tr(H) embedded |", "---:|---:|"));
         List<ResultRow> embedded = new ArrayList<>();
         for (ResultRow r : trained) {
             ResultRow em = rs.stream().filter(e -> "embedded".equals(e.variant()) && String.valueOf(e.run()).equals(r.run())
@@ -241,11 +236,9 @@ final class ExperimentSections {
         List<ResultRow> rs = new ArrayList<>();
         fin.values().forEach(m -> rs.addAll(m.values()));
         s.append("**Ours** (final checkpoint of each continuation and pre-training seed; accuracy in %, mean ± std over probe seeds):"
-            + "\n\n| run | seed | step | KL ± s.e. | saturated |");
-        for (String t : d.tasks) s.append(" acc ").append(t).append(" |");
-        s.append(" Tr(H) ± s.e. |\n|---|---:|---:|---:|---|");
-        for (String ignored : d.tasks) s.append("---:|");
-        s.append("---:|\n");
+            + "\n\n");
+        s.append(taskTable("| run | seed | step | KL ± s.e. | saturated |", "|---|---:|---:|---:|---|", "acc", d.tasks,
+            " Tr(H) ± s.e. |", "---:|"));
         for (ResultRow r : rs) {
             boolean model = Double.isFinite(r.kl());
             s.append("| ").append(r.run()).append(" | ").append(seed(r)).append(" | ")
@@ -309,5 +302,15 @@ final class ExperimentSections {
         };
         return "SAM − standard accuracy (descriptive, no paper number): " + acc.ours() + ", " + beyond
             + "; standard − SAM Tr(H) relative to standard: " + tr.ours() + ".";
+    }
+
+    /** A table's header and alignment rows: the leading columns, one "{prefix} TASK" column per task, the trailing ones. */
+    static String taskTable(String lead, String leadAlign, String prefix, List<String> tasks, String trail, String trailAlign) {
+        StringBuilder h = new StringBuilder(lead), a = new StringBuilder(leadAlign);
+        for (String t : tasks) {
+            h.append(' ').append(prefix).append(' ').append(t).append(" |");
+            a.append("---:|");
+        }
+        return h.append(trail).append('\n').append(a).append(trailAlign).append('\n').toString();
     }
 }
