@@ -41,18 +41,18 @@ public final class DyckExperiment {
             if (samples.length == 0) throw new BadInputException("dyck: give at least one downstream sample size");
             for (int s : samples) if (s < 1) throw new BadInputException("dyck: downstream sample sizes must be positive, got " + s);
             for (int s : sgdProbeSamples) if (s < 1) throw new BadInputException("dyck: SGD probe sample sizes must be positive, got " + s);
-            if (probeSeeds < 1) throw new BadInputException("dyck: --probe-seeds must be at least 1, got " + probeSeeds);
-            if (sgdSteps < 0) throw new BadInputException("dyck: --sgd-steps must be >= 0, got " + sgdSteps);
+            if (probeSeeds < 1) throw new BadInputException("dyck.probeSeeds must be at least 1, got " + probeSeeds);
+            if (sgdSteps < 0) throw new BadInputException("dyck.sgdSteps must be >= 0, got " + sgdSteps);
             if (sgdSteps > 0) {
-                if (sgdWidth < 1) throw new BadInputException("dyck: --sgd-width must be positive, got " + sgdWidth);
-                if (!(sgdLr > 0) || !Double.isFinite(sgdLr)) throw new BadInputException("dyck: --lr must be positive, got " + sgdLr);
-                if (sgdBatch < 1) throw new BadInputException("dyck: --batch must be positive, got " + sgdBatch);
-                if (sgdEvalEvery < 1) throw new BadInputException("dyck: --eval-every must be positive, got " + sgdEvalEvery);
-                if (!(labelNoise >= 0) || !Double.isFinite(labelNoise)) throw new BadInputException("dyck: --label-noise must be >= 0, got " + labelNoise);
+                if (sgdWidth < 1) throw new BadInputException("dyck.sgdWidth must be positive, got " + sgdWidth);
+                if (!(sgdLr > 0) || !Double.isFinite(sgdLr)) throw new BadInputException("dyck.sgdLr must be positive, got " + sgdLr);
+                if (sgdBatch < 1) throw new BadInputException("dyck.sgdBatch must be positive, got " + sgdBatch);
+                if (sgdEvalEvery < 1) throw new BadInputException("dyck.sgdEvalEvery must be positive, got " + sgdEvalEvery);
+                if (!(labelNoise >= 0) || !Double.isFinite(labelNoise)) throw new BadInputException("dyck.labelNoise must be >= 0, got " + labelNoise);
                 if (noiseFreeTail < 0 || noiseFreeTail > sgdSteps) {
-                    throw new BadInputException("dyck: --noise-free-tail must be between 0 and --sgd-steps, got " + noiseFreeTail);
+                    throw new BadInputException("dyck.noiseFreeTail must be between 0 and dyck.sgdSteps, got " + noiseFreeTail);
                 }
-                if (!(sgdInitScale > 0) || !Double.isFinite(sgdInitScale)) throw new BadInputException("dyck: --init-scale must be positive, got " + sgdInitScale);
+                if (!(sgdInitScale > 0) || !Double.isFinite(sgdInitScale)) throw new BadInputException("dyck.sgdInitScale must be positive, got " + sgdInitScale);
             }
         }
 

@@ -162,7 +162,7 @@ public final class ExperimentPlan {
 
     /** The Dyck theory experiment (paper Section 6). */
     public static final class Dyck {
-        public int n = 8;
+        public int n = flatlm.dyck.DyckExperiment.Options.defaults().n();
         /** SGD steps of the drift runs (null: the experiment's default). */
         public Integer sgdSteps;
         public int[] widths;

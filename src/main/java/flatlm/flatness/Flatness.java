@@ -82,9 +82,9 @@ public final class Flatness {
             if (fisherBatch < 1) throw new BadInputException("--batch must be >= 1, got " + fisherBatch);
             if (hutchinsonBatch < 1) throw new BadInputException("--batch must be >= 1, got " + hutchinsonBatch);
             if (eigGroups < 2) throw new BadInputException("--eig-groups must be >= 2, got " + eigGroups);
-            if (eigContexts < eigGroups) throw new BadInputException("--eig-contexts must be >= --eig-groups (" + eigGroups + ")");
-            if (!(eigTolerance > 0)) throw new BadInputException("--eig-tolerance must be > 0");
-            if (eigIterations < 1) throw new BadInputException("--eig-iterations must be >= 1");
+            if (eigContexts < eigGroups) throw new BadInputException("flatness.eigContexts must be >= the " + eigGroups + " groups of the standard error");
+            if (!(eigTolerance > 0)) throw new BadInputException("flatness.eigTolerance must be > 0");
+            if (eigIterations < 1) throw new BadInputException("flatness.eigIterations must be >= 1");
         }
 
         /** 5% relative standard error, batches of 32 contexts, exact labels, all parameters, seed 1, Lanczos on 1024 contexts. */

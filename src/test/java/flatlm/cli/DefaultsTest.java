@@ -79,5 +79,7 @@ class DefaultsTest {
         assertTrue(f.err().strip().endsWith("--weight-decay must be > 0 (it makes the problem strictly convex), got 0.0"), f.err());
         assertFalse(f.err().contains("solver."), f.err());
         assertNotNull(Defaults.value("train.threads"));
+        CliRunner d = CliRunner.run("dyck", "--n", "4", "--probe-seeds", "0", "--out", "/nonexistent-never-written");
+        assertTrue(d.err().strip().endsWith("--probe-seeds must be at least 1, got 0"), d.err());
     }
 }
