@@ -120,8 +120,8 @@ public final class Checkpoint {
             }
             return arg; // a bare safetensors file: nothing to verify it against
         }
-        if (Files.isDirectory(arg.resolve("checkpoints"))) {
-            List<Path> all = list(arg.resolve("checkpoints"));
+        if (Files.isDirectory(arg.resolve(Trainer.CHECKPOINTS))) {
+            List<Path> all = list(arg.resolve(Trainer.CHECKPOINTS));
             if (all.isEmpty()) throw new BadInputException(arg + ": the run has no checkpoint yet");
             Path last = all.get(all.size() - 1);
             verify(last);

@@ -88,7 +88,9 @@ public final class OpenedCheckpoint {
      * reproduces the KL in metrics.jsonl; the default held-out set for a checkpoint outside a run.
      */
     public HeldOutSpec heldOut() throws IOException {
-        Path runDir = Files.isDirectory(path) && path.getParent() != null ? path.getParent().getParent() : null;
+        Path parent = Files.isDirectory(path) ? path.toAbsolutePath().getParent() : null;
+        Path runDir = parent != null && parent.getFileName() != null && parent.getFileName().toString().equals(Trainer.CHECKPOINTS)
+            ? parent.getParent() : null;
         Path cfg = runDir == null ? null : runDir.resolve(Trainer.CONFIG);
         if (cfg == null || !Files.isRegularFile(cfg)) return HeldOutSpec.DEFAULT;
         return Configs.bind(Configs.readTree(cfg), TrainConfig.class, cfg.toString()).data.heldOut();
