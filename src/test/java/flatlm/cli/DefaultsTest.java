@@ -38,7 +38,6 @@ class DefaultsTest {
             picocli.CommandLine.Option a = ((java.lang.reflect.Field) o.userObject()).getAnnotation(picocli.CommandLine.Option.class);
             assertEquals("__no_default_value__", a.defaultValue(), x[0] + " " + o.longestName() + " writes its own default");
             Defaults.value(s.value()); // throws for a key that names nothing
-            assertEquals(Defaults.value(s.value()), o.defaultValue() == null ? Defaults.value(s.value()) : o.defaultValue());
         }
         assertTrue(settings >= 40, "settings found: " + settings);
     }
@@ -61,6 +60,22 @@ class DefaultsTest {
         assertEquals(Probe.Setup.defaults().seeds(), m.probeSeeds);
         String help = Defaults.cli(new Main()).getSubcommands().get("flatness").getUsageMessage().replaceAll("\\s+", " ");
         assertTrue(help.contains("(default: Infinity, no limit"), help);
+    }
+
+    @Test
+    void aParsedCommandHoldsTheLibrarysValues() {
+        FlatnessCommand f = new FlatnessCommand();
+        Defaults.cli(f).parseArgs("--checkpoint", "x");
+        Budget b = Flatness.Options.defaults().budget();
+        assertEquals(b.relStderr(), f.relStderr);
+        assertEquals(b.minSamples(), f.minSamples);
+        assertEquals(b.maxSamples(), f.maxSamples);
+        assertEquals(b.maxSeconds(), f.maxSeconds);
+        assertEquals(Flatness.Options.defaults().eigIterations(), f.eigIterations);
+        assertEquals(List.of(new flatlm.experiment.ExperimentPlan.Measure().flatness), f.estimators);
+        ProbeCommand p = new ProbeCommand();
+        Defaults.cli(p).parseArgs("--checkpoint", "x", "--task", "hmm:1");
+        assertEquals(Probe.Setup.defaults(), p.common.setup(Probe.Setup.defaults().project()));
     }
 
     @Test
