@@ -24,8 +24,6 @@ import java.util.concurrent.Callable;
         + "PNG/SVG plots into --out.",
         "Example: flatlm dyck --n 8 --out runs/dyck"})
 public final class DyckCommand implements Callable<Integer> {
-    private static final DyckExperiment.Options D = DyckExperiment.Options.defaults();
-
     @Setting("dyck.n")
     @Option(names = "--n", description = "Sentence length (even, 2..12; random features need n <= 10; default: ${DEFAULT-VALUE}).")
     int n;
@@ -108,8 +106,8 @@ public final class DyckCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Io.requireDirectoryOrAbsent(out, "--out");
         DyckExperiment.Options o = new DyckExperiment.Options(n, flatlm.lang.dyck.Dyck.Support.parse(support),
-            widths(widths, D.widths()), ints(samples, D.samples()), probeSeeds, seed, sgdWidth, initScale, lr, batch,
-            sgdSteps, evalEvery, labelNoise, noiseFreeTail, ints(sgdProbeSamples, D.sgdProbeSamples()),
+            widths(widths), ints(samples), probeSeeds, seed, sgdWidth, initScale, lr, batch,
+            sgdSteps, evalEvery, labelNoise, noiseFreeTail, ints(sgdProbeSamples),
             denseCheckMaxParams, !noPlots);
         DyckExperiment.Result r;
         try {
@@ -148,8 +146,8 @@ public final class DyckCommand implements Callable<Integer> {
         return 0;
     }
 
-    static int[] widths(List<String> given, int[] fallback) {
-        if (given == null) return fallback;
+    /** The --widths list (its default is the experiment's, from {@link Defaults}); 'none' = no random features. */
+    static int[] widths(List<String> given) {
         if (given.size() == 1 && given.get(0).equalsIgnoreCase("none")) return new int[0];
         int[] out = new int[given.size()];
         for (int i = 0; i < out.length; i++) {
@@ -162,8 +160,7 @@ public final class DyckCommand implements Callable<Integer> {
         return out;
     }
 
-    static int[] ints(List<Integer> given, int[] fallback) {
-        if (given == null) return fallback;
+    static int[] ints(List<Integer> given) {
         if (given.isEmpty()) throw new BadInputException("empty list");
         return given.stream().mapToInt(Integer::intValue).toArray();
     }
