@@ -13,6 +13,8 @@ public final class RngStreams {
     public static final long DROPOUT = 3;
     /** The adversarial meta-loss's sentences ({@link Adversarial}). */
     public static final long META_LOSS = 4;
+    /** The sampled labels of the step's masked contexts ({@link Algorithm#sampledLabels}). */
+    public static final long LABELS = 5;
 
     private RngStreams() {}
 }

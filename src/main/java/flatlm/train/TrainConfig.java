@@ -5,6 +5,8 @@ import flatlm.model.LrSchedule;
 import flatlm.util.BadInputException;
 import org.bytedeco.pytorch.Tensor;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import java.util.LinkedHashMap;
 import java.util.Set;
 
@@ -40,11 +42,21 @@ public final class TrainConfig {
     public String initFrom;
     /**
      * standard (cross-entropy of sampled masked tokens), exact-target (against the exact
-     * conditional p*: the noise-free control), sam (sharpness-aware minimisation around
-     * standard), sam-exact-target, adversarial (MLM minus a meta-learning loss that ruins transfer),
-     * adversarial-exact-target (the same around exact-target).
+     * conditional p*: the noise-free control), sampled-labels (against the empirical distribution
+     * of {@link #labelsPerContext} words drawn from p*: the label-noise dial), sam (sharpness-aware
+     * minimisation around standard), sam-exact-target, sam-sampled-labels, adversarial (MLM minus a
+     * meta-learning loss that ruins transfer), adversarial-exact-target, adversarial-sampled-labels
+     * (the same around exact-target and sampled-labels).
      */
     public String algorithm = "standard";
+    /**
+     * The label-noise dial of the sampled-labels algorithms: each masked context's target is the
+     * empirical distribution of k words drawn from p*(·|x_-i). At a minimiser the gradient noise
+     * covariance is H/(batchSize·k): k = 1 is standard MLM on fresh data, k → ∞ exact targets.
+     * Unset (and out of the run key) for every other algorithm.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public Integer labelsPerContext;
     public SamOptions sam = new SamOptions();
     public AdversarialOptions adversarial = new AdversarialOptions();
 
@@ -136,6 +148,21 @@ public final class TrainConfig {
     }
 
 
+    /** Every algorithm name (SPEC.md section 3). */
+    public static final Set<String> ALGORITHMS = Set.of("standard", "exact-target", "sampled-labels", "sam", "sam-exact-target",
+        "sam-sampled-labels", "adversarial", "adversarial-exact-target", "adversarial-sampled-labels");
+
+    /**
+     * The label noise of this run as words drawn per masked context: 1 for the data-label
+     * algorithms (standard, sam, adversarial: one observed word), k for sampled-labels, +∞ for
+     * exact targets (no label noise).
+     */
+    public double labelsPerContextK() {
+        if (algorithm.endsWith("exact-target")) return Double.POSITIVE_INFINITY;
+        if (algorithm.endsWith("sampled-labels")) return labelsPerContext;
+        return 1;
+    }
+
     /** Checks ranges and names; throws a one-line {@link BadInputException} naming the key. */
     public TrainConfig validate() {
         positive("steps", steps);
@@ -145,15 +172,22 @@ public final class TrainConfig {
         positive("threads", threads);
         positive("data.evalSentences", data.evalSentences);
         nonNegative("gradClip", gradClip);
-        oneOf("algorithm", algorithm, Set.of("standard", "exact-target", "sam", "sam-exact-target", "adversarial",
-            "adversarial-exact-target"));
+        oneOf("algorithm", algorithm, ALGORITHMS);
+        if (algorithm.endsWith("sampled-labels")) {
+            if (labelsPerContext == null)
+                throw new BadInputException("config key 'labelsPerContext' is needed by algorithm " + algorithm + " (k >= 1 words per context)");
+            positive("labelsPerContext", labelsPerContext);
+        } else if (labelsPerContext != null) {
+            throw new BadInputException("config key 'labelsPerContext' applies only to the sampled-labels algorithms, not to "
+                + algorithm);
+        }
         if (!(adversarial.lambda >= 0)) fail("adversarial.lambda", "must be >= 0", adversarial.lambda);
         if (adversarial.batch < 9) fail("adversarial.batch", "must be >= 9 (7/8 support, 1/8 query)", adversarial.batch);
         if (!(adversarial.ridge > 0)) fail("adversarial.ridge", "must be > 0", adversarial.ridge);
         if (!(sam.rho > 0) || Double.isInfinite(sam.rho)) fail("sam.rho", "must be > 0", sam.rho);
         oneOf("device", device, Set.of("cpu", "cuda"));
         oneOf("data.masking", data.masking, Set.of("single", "bert"));
-        if (data.masking.equals("bert") && algorithm.contains("exact-target"))
+        if (data.masking.equals("bert") && (algorithm.contains("exact-target") || algorithm.endsWith("sampled-labels")))
             throw new BadInputException("config key 'algorithm': " + algorithm + " needs data.masking single (with bert masking "
                 + "the exact targets p*(x_i | x_-i) would be conditioned on words that are masked or corrupted)");
         oneOf("optimizer.name", optimizer.name, Set.of("adamw", "sgd"));
