@@ -198,7 +198,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         System.out.printf("accuracy   %s  (mean ± std over %d seeds: %s)%n", r.accuracy(), r.seeds().size(), per);
         if (r.regression()) System.out.printf("mse        %s%n", r.mse());
         System.out.printf("train acc  %.4f%n", r.trainAccuracy().mean());
-        DownstreamResult.Summary bayes = r.bayesAccuracy();
+        flatlm.stats.Summary bayes = r.bayesAccuracy();
         if (bayes.n() > 0) System.out.printf("bayes      %s  (ceiling: Bayes-optimal prediction on the same test examples)%n", bayes);
         System.out.printf("time       %.1f s%n", r.seconds());
     }

@@ -136,7 +136,7 @@ public final class LangHeadroomCommand implements Callable<Integer> {
         return Double.isFinite(v) ? String.format("%.4f", v) : "n/a";
     }
 
-    private static String pm(DownstreamResult.Summary s) {
+    private static String pm(flatlm.stats.Summary s) {
         return s.n() == 0 || !Double.isFinite(s.mean()) ? "n/a" : String.format("%.4f ± %.4f", s.mean(), s.std());
     }
 

@@ -91,7 +91,7 @@ public final class ProbeCommand extends CheckpointEvalCommand {
         System.out.println(describeSolver(any));
         System.out.printf("split      %d train / %d test, seeds %s%n", setup.train(), setup.test(), seedRange(setup));
         System.out.print(LayerProbe.table(layers));
-        DownstreamResult.Summary bayes = any.bayesAccuracy();
+        flatlm.stats.Summary bayes = any.bayesAccuracy();
         if (bayes.n() > 0) System.out.printf("bayes      %s  (ceiling: Bayes-optimal prediction on the same test examples)%n", bayes);
         double seconds = layers.stream().mapToDouble(x -> x.result().seconds()).sum();
         System.out.printf("time       %.1f s%n", seconds);

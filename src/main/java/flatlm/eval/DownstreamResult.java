@@ -1,5 +1,7 @@
 package flatlm.eval;
 
+import flatlm.stats.Summary;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,25 +24,6 @@ public record DownstreamResult(String method, String task, int numClasses, List<
      */
     public record SeedResult(long seed, double accuracy, double mse, double crossEntropy, double trainAccuracy, double trainObjective,
                              int iterations, boolean converged, double bayesAccuracy) {}
-
-    /** Mean and sample standard deviation (n − 1 in the denominator; 0 for a single value). */
-    public record Summary(double mean, double std, int n) {
-        public static Summary of(double[] values) {
-            int n = values.length;
-            if (n == 0) return new Summary(Double.NaN, Double.NaN, 0);
-            double mean = 0;
-            for (double v : values) mean += v;
-            mean /= n;
-            double ss = 0;
-            for (double v : values) ss += (v - mean) * (v - mean);
-            return new Summary(mean, n > 1 ? Math.sqrt(ss / (n - 1)) : 0.0, n);
-        }
-
-        @Override
-        public String toString() {
-            return String.format("%.4f ± %.4f", mean, std);
-        }
-    }
 
     public DownstreamResult {
         seeds = List.copyOf(seeds);
@@ -71,7 +54,7 @@ public record DownstreamResult(String method, String task, int numClasses, List<
     /** The Bayes ceiling's mean ± std over seeds, or a NaN summary when unknown. */
     public Summary bayesAccuracy() {
         double[] b = seeds.stream().mapToDouble(SeedResult::bayesAccuracy).toArray();
-        for (double v : b) if (Double.isNaN(v)) return new Summary(Double.NaN, Double.NaN, 0);
+        for (double v : b) if (Double.isNaN(v)) return Summary.EMPTY;
         return Summary.of(b);
     }
 

@@ -97,24 +97,24 @@ public final class Headroom {
         }
 
         /** The Bayes ceiling's mean ± std over seeds (NaN when unknown, e.g. regression). */
-        public DownstreamResult.Summary bayesAccuracy() {
-            for (double v : bayes) if (Double.isNaN(v)) return new DownstreamResult.Summary(Double.NaN, Double.NaN, 0);
-            return DownstreamResult.Summary.of(bayes);
+        public flatlm.stats.Summary bayesAccuracy() {
+            for (double v : bayes) if (Double.isNaN(v)) return new flatlm.stats.Summary(Double.NaN, Double.NaN, 0);
+            return flatlm.stats.Summary.of(bayes);
         }
 
-        public DownstreamResult.Summary lookupAccuracy() {
+        public flatlm.stats.Summary lookupAccuracy() {
             return summary(lookup, DownstreamResult.SeedResult::accuracy);
         }
 
-        public DownstreamResult.Summary lookupCrossEntropy() {
+        public flatlm.stats.Summary lookupCrossEntropy() {
             return summary(lookup, DownstreamResult.SeedResult::crossEntropy);
         }
 
-        public DownstreamResult.Summary randomAccuracy() {
+        public flatlm.stats.Summary randomAccuracy() {
             return summary(random, DownstreamResult.SeedResult::accuracy);
         }
 
-        public DownstreamResult.Summary randomCrossEntropy() {
+        public flatlm.stats.Summary randomCrossEntropy() {
             return summary(random, DownstreamResult.SeedResult::crossEntropy);
         }
 
@@ -128,10 +128,10 @@ public final class Headroom {
             return 100 * (bayesAccuracy().mean() - randomAccuracy().mean());
         }
 
-        private static DownstreamResult.Summary summary(List<DownstreamResult.SeedResult> seeds,
+        private static flatlm.stats.Summary summary(List<DownstreamResult.SeedResult> seeds,
                                                         java.util.function.ToDoubleFunction<DownstreamResult.SeedResult> f) {
-            if (seeds.isEmpty()) return new DownstreamResult.Summary(Double.NaN, Double.NaN, 0);
-            return DownstreamResult.Summary.of(seeds.stream().mapToDouble(f).toArray());
+            if (seeds.isEmpty()) return new flatlm.stats.Summary(Double.NaN, Double.NaN, 0);
+            return flatlm.stats.Summary.of(seeds.stream().mapToDouble(f).toArray());
         }
     }
 
@@ -212,7 +212,7 @@ public final class Headroom {
             return out;
         }
 
-        private static void put(Map<String, Object> row, String key, DownstreamResult.Summary s) {
+        private static void put(Map<String, Object> row, String key, flatlm.stats.Summary s) {
             row.put(key + "_mean", num(s.mean()));
             row.put(key + "_std", num(s.std()));
         }

@@ -89,7 +89,7 @@ final class LayerProbes {
             ModelFeatures f = LayerProbe.features(model, language, task, new Representation(k, read));
             DownstreamResult res = Probe.curve("probe", f, language, task, splits, new int[] {n}, setup, LinearProbe.Options.defaults(),
                 null).get(n);
-            DownstreamResult.Summary a = res.accuracy(), ce = res.crossEntropy();
+            flatlm.stats.Summary a = res.accuracy(), ce = res.crossEntropy();
             out.add(new LayerRow(r.experiment(), r.label(), r.seed(), step, kl, name, read.id, k, model.layerName(k), f.dimension(), n,
                 a.mean(), a.std(), a.n(), ce.mean(), ce.std(), cp));
         }

@@ -17,6 +17,7 @@ import flatlm.lang.Language;
 import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;
 import flatlm.report.Saturation;
+import flatlm.train.TrainConfig;
 import flatlm.train.Trainer;
 import flatlm.util.Configs;
 
@@ -100,7 +101,7 @@ final class Measurer {
             Map<Integer, DownstreamResult> curve = Probe.curve(model == null ? "lookup" : "probe", features, language, task, sp,
                 sizes, probeSetup(), LinearProbe.Options.defaults(), null);
             for (var e : curve.entrySet()) {
-                DownstreamResult.Summary a = e.getValue().accuracy(), ce = e.getValue().crossEntropy();
+                flatlm.stats.Summary a = e.getValue().accuracy(), ce = e.getValue().crossEntropy();
                 Probes p = bySize.get(e.getKey());
                 int unconverged = (int) e.getValue().seeds().stream().filter(r -> !r.converged()).count();
                 p.accuracy().put(name, new ResultRow.Accuracy(a.mean(), a.std(), a.n(), ce.mean(), ce.std(), unconverged));
@@ -121,32 +122,38 @@ final class Measurer {
 
     /**
      * Every measurement of a model: one row per probe training size (the main size first), with
-     * the same exact loss and Tr(H). {@code seed} is the run's pre-training seed.
+     * the same exact loss and Tr(H). {@code seed} is the run's pre-training seed; {@code training}
+     * the run's configuration (its algorithm and label noise go into the rows).
      */
     List<ResultRow> measure(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
-                            String checkpoint) {
+                            String checkpoint, TrainConfig training) {
         ExactLoss.Result l = loss(model);
         List<Probes> probes = probes(model);
         Estimate t = "none".equals(plan.measure.flatness) ? null : flatness(model);
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes) {
-            out.add(new ResultRow(experiment, run, variant, seed, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),
-                l.klStderr(), Saturation.saturated(l.kl(), plan.saturationKl), t == null ? Double.NaN : t.value(), t == null ? Double.NaN : t.stderr(),
-                t == null ? "" : t.estimator(), plan.measure.tasks.isEmpty() ? 0 : p.train(), p.accuracy(), p.bayes(), checkpoint,
-                t == null ? "" : t.stop()));
+            out.add(ResultRow.builder().model(experiment, run, variant).at(seed, step, x).parameters(model.numParameters())
+                .loss(l.crossEntropy(), l.entropy(), l.kl(), l.klStderr()).saturated(Saturation.saturated(l.kl(), plan.saturationKl))
+                .trace(t == null ? Double.NaN : t.value(), t == null ? Double.NaN : t.stderr(), t == null ? "" : t.estimator(),
+                    t == null ? "" : t.stop())
+                .probes(plan.measure.tasks.isEmpty() ? 0 : p.train(), p.accuracy(), p.bayes()).checkpoint(checkpoint)
+                .training(training.algorithm, training.labelsPerContextK()).build());
         }
         return out;
     }
 
-    /** The lookup table's rows (no model, no pre-training seed). */
+    /** The lookup table's rows (no model, no pre-training seed; algorithm "lookup"). */
     List<ResultRow> lookup() {
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes(null)) {
-            out.add(new ResultRow("algorithms", "lookup", "", -1, -1, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-                false, Double.NaN, Double.NaN, "", p.train(), p.accuracy(), p.bayes(), ""));
+            out.add(ResultRow.builder().model("algorithms", "lookup", "").trace(Double.NaN, Double.NaN, "", "")
+                .probes(p.train(), p.accuracy(), p.bayes()).checkpoint("").training(LOOKUP, Double.NaN).build());
         }
         return out;
     }
+
+    /** The algorithm recorded for the lookup table's rows. */
+    static final String LOOKUP = "lookup";
 
     /** The same model's rows with Tr(H) measured on another view of it (e.g. embedded into a larger architecture). */
     List<ResultRow> withFlatnessOf(List<ResultRow> base, String variant, MlmModel view) {
@@ -155,8 +162,7 @@ final class Measurer {
     }
 
     private static ResultRow withFlatness(ResultRow base, String variant, MlmModel view, Estimate t) {
-        return new ResultRow(base.experiment(), base.run(), variant, base.seed(), base.step(), base.x(), view.numParameters(), base.ce(),
-            base.entropy(), base.kl(), base.klStderr(), base.saturated(), t.value(), t.stderr(), t.estimator(),
-            base.probeTrain(), base.accuracy(), base.bayes(), base.checkpoint(), t.stop());
+        return base.toBuilder().variant(variant).parameters(view.numParameters()).trace(t.value(), t.stderr(), t.estimator(), t.stop())
+            .build();
     }
 }

@@ -71,7 +71,8 @@ final class PruningExperiment {
             MlmModel model = Checkpoint.openDirectory(cp).model(source.config().device);
             Pruning.prune(model, s);
             long step = Checkpoint.readState(cp).step();
-            List<ResultRow> rows = m.measure("pruning", "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant);
+            List<ResultRow> rows = m.measure("pruning", "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant,
+                source.config());
             mlog.put(variant, rows);
             ResultRow row = rows.get(0);
             log.info(String.format("measured pruning %s: KL %.4f, %s %.4f, Tr(H) %.1f", variant, row.kl(), plan.measure.tasks.get(0),
@@ -103,7 +104,7 @@ final class PruningExperiment {
             if (o.divergedAt() > 0) throw new Jobs.RunFailed("pruning recovery " + variant + " diverged at step " + o.divergedAt());
             if (m == null) m = new Measurer(plan);
             List<ResultRow> rows = m.measure("pruning", "prune-recovered", variant, source.seed(), o.step(), s, t.model(),
-                out.relativize(o.lastCheckpoint()).toString());
+                out.relativize(o.lastCheckpoint()).toString(), spec.config());
             mlog.put(id, rows);
             ResultRow row = rows.get(0);
             log.info(String.format("measured pruning %s after %d recovery steps: KL %.4f, %s %.4f, Tr(H) %.1f", variant, o.step(),

@@ -273,8 +273,14 @@ public final class Reproduction {
     public List<ResultRow> collect() throws IOException {
         List<ResultRow> rows = new ArrayList<>();
         java.util.function.Predicate<String> current = id -> !id.contains("|") || derivations().contains(id.substring(id.indexOf('|') + 1));
-        for (RunSpec r : runs) rows.addAll(MeasurementLog.of(r.dir(out), measureKey).rows(current));
-        if (plan.algorithms != null && plan.algorithms.lookup) rows.addAll(MeasurementLog.of(lookupDir(), measureKey).rows(current));
+        for (RunSpec r : runs) { // rows measured before the training columns existed take them from the run's config
+            for (ResultRow row : MeasurementLog.of(r.dir(out), measureKey).rows(current))
+                rows.add(row.algorithm().isEmpty() ? row.withTraining(r.config().algorithm, r.config().labelsPerContextK()) : row);
+        }
+        if (plan.algorithms != null && plan.algorithms.lookup) {
+            for (ResultRow row : MeasurementLog.of(lookupDir(), measureKey).rows(current))
+                rows.add(row.algorithm().isEmpty() ? row.withTraining(Measurer.LOOKUP, Double.NaN) : row);
+        }
         if (plan.pruning != null) rows.addAll(MeasurementLog.of(pruning().dir(), measureKey).rows(current));
         rows.replaceAll(row -> row.withSaturation(plan.saturationKl)); // the plan's threshold, not the one measured under
         return rows;
@@ -346,7 +352,7 @@ public final class Reproduction {
                 if (m == null) m = new Measurer(plan);
                 MlmModel model = Checkpoint.openDirectory(cp).model(r.config().device); // measured where it was trained
                 double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
-                rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString());
+                rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString(), r.config());
                 mlog.put(id, rows);
                 ResultRow row = rows.get(0);
                 log.info(String.format("measured %s step %d: KL %.4f, %s %.4f, Tr(H) %.1f ± %.1f", r.id(), step, row.kl(),

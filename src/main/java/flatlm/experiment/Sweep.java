@@ -143,7 +143,8 @@ public final class Sweep {
             if (m == null) m = new Measurer(mp);
             long step = Checkpoint.readState(cp).step();
             MlmModel model = Checkpoint.openDirectory(cp).model(r.config().device);
-            List<ResultRow> rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, step, model, out.relativize(cp).toString());
+            List<ResultRow> rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, step, model, out.relativize(cp).toString(),
+                r.config());
             mlog.put(id, rows);
             ResultRow row = rows.get(0);
             String task = plan.measure.tasks.isEmpty() ? null : plan.measure.tasks.get(0);

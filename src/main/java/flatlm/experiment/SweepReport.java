@@ -59,24 +59,10 @@ final class SweepReport {
 
     /** Mean and s.e. of a metric over a group's seeds. */
     static double[] meanSe(List<ResultRow> rows, Metric m) {
-        double sum = 0, sq = 0;
-        int n = 0;
-        for (ResultRow r : rows) {
-            double v = m.value().applyAsDouble(r);
-            if (Double.isNaN(v)) continue;
-            sum += v;
-            n++;
-        }
-        if (n == 0) return new double[] {Double.NaN, Double.NaN};
-        double mean = sum / n;
-        if (n == 1) {
-            for (ResultRow r : rows) if (!Double.isNaN(m.value().applyAsDouble(r))) return new double[] {mean, m.stderr().applyAsDouble(r)};
-        }
-        for (ResultRow r : rows) {
-            double v = m.value().applyAsDouble(r);
-            if (!Double.isNaN(v)) sq += (v - mean) * (v - mean);
-        }
-        return new double[] {mean, Math.sqrt(sq / (n - 1) / n)};
+        List<ResultRow> ok = rows.stream().filter(r -> !Double.isNaN(m.value().applyAsDouble(r))).toList();
+        flatlm.stats.Summary s = flatlm.stats.Summary.of(ok.stream().mapToDouble(m.value()).toArray());
+        if (s.n() == 1) return new double[] {s.mean(), m.stderr().applyAsDouble(ok.get(0))};
+        return new double[] {s.mean(), s.se()};
     }
 
     static Path write(Sweep s, List<Sweep.Measured> rows, Map<String, String> failures, String command, double minutes) throws IOException {

@@ -2,6 +2,7 @@ package flatlm.flatness;
 
 import flatlm.model.MlmModel;
 import flatlm.model.Torch;
+import flatlm.stats.RunningStats;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

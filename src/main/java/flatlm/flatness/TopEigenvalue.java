@@ -1,6 +1,7 @@
 package flatlm.flatness;
 
 import flatlm.model.MlmModel;
+import flatlm.stats.RunningStats;
 import flatlm.util.BadInputException;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;

@@ -1,5 +1,7 @@
 package flatlm.flatness;
 
+import flatlm.stats.RunningStats;
+
 import java.util.function.DoubleSupplier;
 
 /**

@@ -78,7 +78,7 @@ final class AnalysisSections {
             .append(" unsaturated convergence checkpoints (KL ≥ ").append(Fmt.g(d.ctx.saturationKl()))
             .append("); saturated set: ").append(sat.size()).append(" saturated models (as trained, every experiment). "
                 + "Accuracy in points; line acc = intercept + slope·CE fitted by least squares on the unsaturated set; "
-                + "95% paired bootstrap intervals.\n\n");
+                + "95% paired bootstrap intervals (the saturated set's correlations over (run × seed) clusters).\n\n");
         s.append("| task | n | slope (points/nat) | intercept | R² | RMSE (points) |\n|---|---:|---:|---:|---:|---:|\n");
         StringBuilder satTable = new StringBuilder("| task | n saturated | residual mean ± sd (points) | Pearson(residual, Tr(H)) | "
             + "Spearman(residual, Tr(H)) |\n|---|---:|---:|---|---|\n");
@@ -96,8 +96,12 @@ final class AnalysisSections {
                 .append(Fmt.ci(icpt, 2)).append(" | ").append(Fmt.ci(r2, 3)).append(" | ").append(Fmt.f(rmse, 2)).append(" |\n");
             double[] res = residuals(sat, t, fit), tr = col(sat, ResultRow::trH);
             double[] ok = Statistics.complete(res)[0];
-            double mean = mean(ok), sd = sd(ok, mean);
-            Interval p = ReportData.pearson(res, tr), sp = ReportData.spearman(res, tr);
+            flatlm.stats.Summary okS = flatlm.stats.Summary.of(ok);
+            double mean = okS.mean(), sd = okS.std();
+            List<ResultRow> satOk = sat.stream().filter(r -> Double.isFinite(100 * r.acc(t) - fit.predict(r.ce())) && Double.isFinite(r.trH()))
+                .toList(); // checkpoints of one run and seed resampled together
+            Interval p = clustered(satOk, l -> Statistics.pearson(residuals(l, t, fit), col(l, ResultRow::trH)));
+            Interval sp = clustered(satOk, l -> Statistics.spearman(residuals(l, t, fit), col(l, ResultRow::trH)));
             satTable.append("| ").append(t).append(" | ").append(ok.length).append(" | ").append(Fmt.pm(mean, sd, 2))
                 .append(" | ").append(corr("r", p)).append(" | ").append(corr("ρ", sp)).append(" |\n");
             if (verdict == null) verdict = linearVerdict(fit, r2, rmse, ok.length, sd, sp);
@@ -158,8 +162,9 @@ final class AnalysisSections {
         }
         s.append("Over the saturated models with a measured Tr(H) (as trained, every experiment): correlations of probe "
             + "accuracy with the exact loss (CE) and with Tr(H), and the partial correlation of accuracy and Tr(H) given CE "
-            + "(r_xy·z = (r_xy − r_xz r_yz)/√((1 − r_xz²)(1 − r_yz²))), each with its 95% paired bootstrap interval "
-            + "(" + Statistics.RESAMPLES + " resamples).\n\n");
+            + "(r_xy·z = (r_xy − r_xz r_yz)/√((1 − r_xz²)(1 − r_yz²))), each with its 95% bootstrap interval over clusters "
+            + "(" + Statistics.RESAMPLES + " resamples): the checkpoints of one run and pre-training seed are not independent, "
+            + "so a resample draws whole (run × seed) clusters; n counts models (clusters in brackets).\n\n");
         String verdict = null;
         for (var set : List.of(java.util.Map.entry("saturated models, as trained", sat),
                                java.util.Map.entry("size experiment, embedded into the largest architecture", emb))) {
@@ -167,16 +172,17 @@ final class AnalysisSections {
             s.append("**").append(set.getKey()).append("** (").append(set.getValue().size()).append(" models")
                 .append(set.getValue().size() < 4 ? "; n < 4 is too few for these numbers to mean anything" : "").append(")\n\n")
                 .append("| task | acc ~ CE: Pearson | acc ~ CE: Spearman | acc ~ Tr(H): Pearson | acc ~ Tr(H): Spearman | "
-                    + "partial acc, Tr(H) given CE | n |\n|---|---|---|---|---|---|---:|\n");
+                    + "partial acc, Tr(H) given CE | n (clusters) |\n|---|---|---|---|---|---|---:|\n");
             for (String t : d.tasks) {
-                List<ResultRow> rs = set.getValue();
-                double[] a = pct(rs, t), ce = col(rs, ResultRow::ce), tr = col(rs, ResultRow::trH);
-                Interval pc = ReportData.pearson(a, ce), sc = ReportData.spearman(a, ce);
-                Interval pt = ReportData.pearson(a, tr), st = ReportData.spearman(a, tr);
-                Interval part = Statistics.bootstrap(new double[][] {a, tr, ce}, c -> Statistics.partialCorrelation(c[0], c[1], c[2]));
+                List<ResultRow> rs = set.getValue().stream().filter(r -> Double.isFinite(r.acc(t)) && Double.isFinite(r.ce())).toList();
+                Interval pc = clustered(rs, l -> Statistics.pearson(pct(l, t), col(l, ResultRow::ce)));
+                Interval sc = clustered(rs, l -> Statistics.spearman(pct(l, t), col(l, ResultRow::ce)));
+                Interval pt = clustered(rs, l -> Statistics.pearson(pct(l, t), col(l, ResultRow::trH)));
+                Interval st = clustered(rs, l -> Statistics.spearman(pct(l, t), col(l, ResultRow::trH)));
+                Interval part = clustered(rs, l -> Statistics.partialCorrelation(pct(l, t), col(l, ResultRow::trH), col(l, ResultRow::ce)));
                 s.append("| ").append(t).append(" | ").append(Fmt.ci(pc, 2)).append(" | ").append(Fmt.ci(sc, 2)).append(" | ")
                     .append(Fmt.ci(pt, 2)).append(" | ").append(Fmt.ci(st, 2)).append(" | ").append(Fmt.ci(part, 2))
-                    .append(" | ").append(part.n()).append(" |\n");
+                    .append(" | ").append(part.n()).append(" (").append(Statistics.clusters(rs, AnalysisSections::cluster)).append(") |\n");
                 if (verdict == null) verdict = statisticsVerdict(part, st);
             }
             s.append('\n');
@@ -200,6 +206,16 @@ final class AnalysisSections {
         return new Section(s.toString(), verdict);
     }
 
+    /** The bootstrap cluster of a model: its run and pre-training seed. */
+    static String cluster(ResultRow r) {
+        return r.experiment() + "/" + r.run() + "/" + r.seed();
+    }
+
+    /** A statistic of the rows with its 95 % cluster bootstrap interval (clusters: {@link #cluster}). */
+    static Interval clustered(List<ResultRow> rs, java.util.function.ToDoubleFunction<List<ResultRow>> statistic) {
+        return Statistics.clustered(rs, AnalysisSections::cluster, statistic);
+    }
+
     private static String statisticsVerdict(Interval partial, Interval spearmanTr) {
         if (partial.n() < 4) return "n = " + partial.n() + " saturated models is too few to mean anything";
         String nums = "partial r = " + Fmt.ci(partial, 2) + ", Spearman ρ(acc, Tr(H)) = " + Fmt.ci(spearmanTr, 2) + ", n = " + partial.n();
@@ -220,19 +236,5 @@ final class AnalysisSections {
         double ss = 0;
         for (int i = 0; i < c[0].length; i++) ss += Math.pow(c[1][i] - fit.predict(c[0][i]), 2);
         return c[0].length == 0 ? Double.NaN : Math.sqrt(ss / c[0].length);
-    }
-
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) s += x;
-        return v.length == 0 ? Double.NaN : s / v.length;
-    }
-
-    /** Sample standard deviation (n − 1). */
-    private static double sd(double[] v, double mean) {
-        if (v.length < 2) return Double.NaN;
-        double s = 0;
-        for (double x : v) s += (x - mean) * (x - mean);
-        return Math.sqrt(s / (v.length - 1));
     }
 }

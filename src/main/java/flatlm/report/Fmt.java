@@ -48,6 +48,11 @@ final class Fmt {
         return Double.isFinite(i.lo()) ? e + " [" + f(i.lo(), digits) + ", " + f(i.hi(), digits) + "]" : e + " [–]";
     }
 
+    /** A p value: three decimals, "< 0.001" below. */
+    static String p(double p) {
+        return !Double.isFinite(p) ? NA : p < 0.001 ? "< 0.001" : f(p, 3);
+    }
+
     /** A plot file name from free text: letters and digits, the rest as "-". */
     static String slug(String s) {
         return s.replaceAll("[^A-Za-z0-9]+", "-").replaceAll("^-|-$", "");

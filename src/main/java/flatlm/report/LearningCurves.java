@@ -79,8 +79,9 @@ final class LearningCurves {
             "probe training examples (log scale)", "accuracy (%)", ss).withLogX()));
         s.append("**Accuracy** (%):\n\n").append(table(cs, task, true, 1)).append("**Probe cross-entropy** (nats):\n\n")
             .append(table(cs, task, false, 3));
-        s.append("**Paired comparisons at every size** (as in the headline: Δ per pre-training seed in the paper's direction, "
-            + "effect ± s.e., mdd = 2 s.e., n seeds; probe CE counts as better when lower):\n\n");
+        s.append("**Paired comparisons at every size** (as in the headline: the measured change b − a ± s.e. over pre-training "
+            + "seeds, with the sign the paper predicts in brackets; p of the paired t test; mde80 the minimum detectable effect at "
+            + "80 % power; n seeds; probe CE is predicted to fall):\n\n");
         Map<String, Map<Integer, Claims.Claim>> byClaim = new LinkedHashMap<>();
         for (int size : d.sizes) {
             List<ResultRow> at = d.all.stream().filter(r -> r.probeTrain() == size).toList();
@@ -106,14 +107,14 @@ final class LearningCurves {
         return d.sizes.size() + " sizes, " + d.sizes.get(0) + " to " + d.sizes.get(d.sizes.size() - 1);
     }
 
-    /** "+2.3 ± 0.9, mdd 1.8, n 3: held". */
+    /** "+2.3 ± 0.9 (pred. +), p 0.012, mde80 1.8, n 3: held". */
     static String cell(Claims.Claim c) {
         if (c == null) return Fmt.NA;
         Power.Estimate e = c.estimate();
         if (c.verdict().outcome() == Power.Outcome.UNTESTED) return Fmt.NA + " (" + c.verdict().text() + ")";
         int k = c.metric().digits;
-        return Fmt.signed(e.effect(), k) + " ± " + Fmt.f(e.se(), k) + ", mdd " + Fmt.f(e.mdd(), k) + ", n " + e.n() + ": "
-            + c.verdict().brief();
+        return Fmt.signed(c.change(), k) + " ± " + Fmt.f(e.se(), k) + " (pred. " + c.predictedSign() + "), p " + Fmt.p(e.p())
+            + ", mde80 " + Fmt.f(e.mde80(), k) + ", n " + e.n() + ": " + c.verdict().brief();
     }
 
     private String table(List<Condition> cs, String task, boolean acc, int digits) {

@@ -107,8 +107,8 @@ public final class ProbeLayers {
             List<LayerRow> at = rs.stream().filter(r -> r.layer() == k).toList();
             if (at.isEmpty()) continue;
             double[] v = at.stream().mapToDouble(r -> acc ? 100 * r.accMean() : r.ceMean()).toArray();
-            Power.Estimate e = Power.paired(v, acc ? 100 * at.get(0).accStd() : at.get(0).ceStd());
-            pts.add(new double[] {k, e.effect(), e.se(), at.size()});
+            double[] e = Power.meanSe(v, acc ? 100 * at.get(0).accStd() : at.get(0).ceStd());
+            pts.add(new double[] {k, e[0], e[1], at.size()});
         }
         double[][] out = new double[4][pts.size()];
         for (int i = 0; i < pts.size(); i++) for (int j = 0; j < 4; j++) out[j][i] = pts.get(i)[j];
@@ -139,11 +139,11 @@ public final class ProbeLayers {
         return r.experiment().equals("convergence") && r.run().equals("adamw") && r.step() > 0;
     }
 
-    /** Per layer: Δ_s = saturated − random init of seed s, paired by seed; effect ± s.e., n, and whether |effect| > 2 s.e. */
+    /** Per layer: Δ_s = saturated − random init of seed s, paired by seed; mean ± s.e., n, and the paired t test (p &lt; 0.05). */
     static String comparison(List<LayerRow> rs, TreeSet<Integer> layers, Map<Integer, String> names) {
         StringBuilder s = new StringBuilder("**Saturated − random initialisation** (convergence/adamw final checkpoint − its own "
             + "step 0, paired by pre-training seed; accuracy in points, probe CE in nats, lower is better):\n\n"
-            + "| layer | accuracy Δ | probe CE Δ | n | beyond 2 s.e. |\n|---|---:|---:|---:|---|\n");
+            + "| layer | accuracy Δ | probe CE Δ | n | paired t test, p < 0.05 |\n|---|---:|---:|---:|---|\n");
         boolean any = false;
         for (int k : layers) {
             Map<Long, LayerRow> sat = new LinkedHashMap<>(), init = new LinkedHashMap<>();
@@ -165,12 +165,14 @@ public final class ProbeLayers {
             }
             if (da.isEmpty()) continue;
             any = true;
-            Power.Estimate ea = Power.paired(da.stream().mapToDouble(Double::doubleValue).toArray(), seA);
-            Power.Estimate ec = Power.paired(dc.stream().mapToDouble(Double::doubleValue).toArray(), seC);
-            String verdict = (Math.abs(ea.effect()) > 2 * ea.se() ? "accuracy " + (ea.effect() > 0 ? "higher" : "lower") : "accuracy no")
-                + ", " + (Math.abs(ec.effect()) > 2 * ec.se() ? "CE " + (ec.effect() < 0 ? "lower" : "higher") : "CE no");
-            s.append("| ").append(k).append(' ').append(names.get(k)).append(" | ").append(Fmt.signed(ea.effect(), 1)).append(" ± ")
-                .append(Fmt.f(ea.se(), 1)).append(" | ").append(Fmt.signed(ec.effect(), 3)).append(" ± ").append(Fmt.f(ec.se(), 3))
+            double[] va = da.stream().mapToDouble(Double::doubleValue).toArray(), vc = dc.stream().mapToDouble(Double::doubleValue).toArray();
+            Power.Estimate ea = Power.paired(va), ec = Power.paired(vc);
+            double[] ma = Power.meanSe(va, seA), mc = Power.meanSe(vc, seC); // one seed: the probe-seed s.e., for display only
+            String verdict = ea.n() < 2 ? "not tested (1 seed)"
+                : (ea.p() < flatlm.stats.TTest.ALPHA ? "accuracy " + (ea.effect() > 0 ? "higher" : "lower") : "accuracy no") + ", "
+                + (ec.p() < flatlm.stats.TTest.ALPHA ? "CE " + (ec.effect() < 0 ? "lower" : "higher") : "CE no");
+            s.append("| ").append(k).append(' ').append(names.get(k)).append(" | ").append(Fmt.signed(ma[0], 1)).append(" ± ")
+                .append(Fmt.f(ma[1], 1)).append(" | ").append(Fmt.signed(mc[0], 3)).append(" ± ").append(Fmt.f(mc[1], 3))
                 .append(" | ").append(ea.n()).append(" | ").append(verdict).append(" |\n");
         }
         return any ? s.append('\n').toString() : "";

@@ -66,7 +66,7 @@ public final class Report {
         List<String> tasks = ResultsCsv.tasks(rows, ctx.tasks());
         Path csv = writeAtomically(out.resolve("results.csv"), ResultsCsv.format(rows, tasks));
         ReportData d = new ReportData(List.copyOf(rows), ctx, tasks);
-        Path verdicts = writeAtomically(out.resolve("verdicts.csv"), Claims.csv(d.claims()));
+        Path verdicts = writeAtomically(out.resolve("verdicts.csv"), ClaimTables.csv(d.claims()));
         if (!layers.rows().isEmpty()) writeAtomically(out.resolve("probe_layers.csv"), LayerRow.csv(layers.rows()));
         String md = markdown(d, layers);
         Path mdFile = writeAtomically(out.resolve("report.md"), md);
@@ -103,21 +103,29 @@ public final class Report {
             .append(d.sizes.size() > 1 ? " (section 7 varies it)" : "")
             .append("; Tr(H) and KL are ± their standard errors. Pre-training seeds per run: ")
             .append(seeds > 0 ? Long.toString(seeds) : "1 (not recorded)").append(". ")
-            .append("Each claim is a paired difference Δ_s per pre-training seed s in the paper's direction: effect = mean Δ_s "
-                + "± s.e. = sd(Δ_s)/√n (with one seed, the probe-seed standard error √(s_a²/n_a + s_b²/n_b)); the detectable "
-                + "difference is 2 s.e. Verdict: *held* when effect > 2 s.e.; *did not hold (opposite direction)* when "
-                + "effect < −2 s.e.; otherwise *inconclusive* when the detectable difference exceeds the paper's effect, else "
-                + "*did not hold*; without a paper number *not detected*. Only seeds where both compared models are "
-                + "saturated count.\n\n");
+            .append(HOW_TO_READ).append("\n\n");
         s.append(measurementQuality(d.all));
         s.append("## Headline\n\n");
-        s.append(Claims.table(d.claims()));
+        s.append(ClaimTables.table(d.claims()));
         s.append("- **Dyck theory**: ").append(dyck.headline()).append('\n');
         s.append("- **Linear regime**: ").append(lin.headline()).append('\n');
         s.append("- **Statistics**: ").append(stats.headline()).append("\n\n");
         for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats, curves, byLayer)) s.append(sec.markdown());
         return s.toString();
     }
+
+    /** The verdict rule, as the README states it. */
+    static final String HOW_TO_READ = "Each claim compares two models a → b per pre-training seed s (only seeds where both are "
+        + "saturated count) and shows the measured change b − a with its own sign beside the sign the paper predicts. The test "
+        + "is a paired Student t test on the per-seed changes: mean ± s.e. = sd/√n, df = n − 1 (against the seedless lookup "
+        + "table, Welch–Satterthwaite df), two-sided p. The minimum detectable effect at α = 0.05 two-sided and 80 % power is "
+        + "MDE = (t_{0.975,df} + t_{0.80,df})·s.e. (5.36 s.e. with 3 seeds, 3.72 with 5, 3.14 with 10). Verdict: *held* when "
+        + "the test rejects (p < 0.05) in the paper's direction; *opposite* when it rejects in the other direction; otherwise "
+        + "*inconclusive* when the MDE exceeds the paper's effect (the design could not have seen it), else *did not hold* "
+        + "(with the MDE); for a claim without a paper number *not detected* (with the MDE). With one pre-training seed a "
+        + "claim is *not tested (1 seed)*. Beside each effect, ΔKL = KL(b) − KL(a) of the compared checkpoints (mean ± s.e. "
+        + "over seeds), flagged ⚠ when |ΔKL| exceeds " + Fmt.g(Claims.KL_TOLERANCE) + " nats (a provisional tolerance): such a "
+        + "comparison is not at equal loss.";
 
     /**
      * One paragraph on estimates that stopped short of what was asked: Tr(H) estimates that ended

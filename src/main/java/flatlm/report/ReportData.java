@@ -137,10 +137,10 @@ final class ReportData {
         for (var en : g.entrySet()) {
             List<ResultRow> l = en.getValue();
             double[] v = col(l, f);
-            Power.Estimate est = Power.paired(v, err.applyAsDouble(l.get(0)));
+            double[] ms = Power.meanSe(v, err.applyAsDouble(l.get(0)));
             x[i] = en.getKey();
-            y[i] = est.effect();
-            e[i] = est.se();
+            y[i] = ms[0];
+            e[i] = ms[1];
             n[i++] = l.size();
         }
         return new Means(x, y, e, n);

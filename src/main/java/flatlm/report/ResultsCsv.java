@@ -15,12 +15,13 @@ import java.util.Set;
  * results.csv: one line per {@link ResultRow}, the fixed columns then acc_TASK_mean, acc_TASK_std,
  * acc_TASK_n, probe_ce_TASK_mean, probe_ce_TASK_std, probe_unconverged_TASK (probe seeds whose solver
  * stopped at its iteration limit) and bayes_TASK for the union of the rows' tasks; NaN and missing
- * values are empty.
+ * values are empty; labels_per_context is "inf" for exact targets. A file from before the algorithm and
+ * labels_per_context columns reads with an empty algorithm and NaN.
  * {@link #read} parses it back, so a report can be regenerated from the CSV alone.
  */
 public final class ResultsCsv {
-    public static final List<String> FIXED = List.of("experiment", "run", "variant", "seed", "step", "x", "parameters", "ce",
-        "entropy", "kl", "kl_stderr", "saturated", "trH", "trH_stderr", "trH_estimator", "trH_stop", "probe_train", "checkpoint");
+    public static final List<String> FIXED = List.of("experiment", "run", "variant", "algorithm", "labels_per_context", "seed", "step",
+        "x", "parameters", "ce", "entropy", "kl", "kl_stderr", "saturated", "trH", "trH_stderr", "trH_estimator", "trH_stop", "probe_train", "checkpoint");
 
     private ResultsCsv() {}
 
@@ -40,7 +41,8 @@ public final class ResultsCsv {
             "probe_ce_" + t + "_mean", "probe_ce_" + t + "_std", "probe_unconverged_" + t, "bayes_" + t));
         StringBuilder s = new StringBuilder(line(header));
         for (ResultRow r : rows) {
-            List<String> v = new ArrayList<>(List.of(nz(r.experiment()), nz(r.run()), r.variant(), Long.toString(r.seed()),
+            List<String> v = new ArrayList<>(List.of(nz(r.experiment()), nz(r.run()), r.variant(), r.algorithm(), k(r.labelsPerContext()),
+                Long.toString(r.seed()),
                 Long.toString(r.step()), num(r.x()), Long.toString(r.parameters()), num(r.ce()), num(r.entropy()), num(r.kl()),
                 num(r.klStderr()), Boolean.toString(r.saturated()), num(r.trH()), num(r.trHStderr()), nz(r.trHEstimator()),
                 nz(r.trHStop()), Integer.toString(r.probeTrain()), nz(r.checkpoint())));
@@ -81,17 +83,30 @@ public final class ResultsCsv {
                 if (!g.apply("bayes_" + t).isEmpty()) bayes.put(t, d(g.apply("bayes_" + t)));
             }
             String probeTrain = g.apply("probe_train");
-            out.add(new ResultRow(g.apply("experiment"), g.apply("run"), g.apply("variant"), l(g.apply("seed")), l(g.apply("step")),
-                d(g.apply("x")), l(g.apply("parameters")), d(g.apply("ce")), d(g.apply("entropy")), d(g.apply("kl")),
-                d(g.apply("kl_stderr")), Boolean.parseBoolean(g.apply("saturated")), d(g.apply("trH")), d(g.apply("trH_stderr")),
-                emptyToNull(g.apply("trH_estimator")), probeTrain.isEmpty() ? 0 : Integer.parseInt(probeTrain), acc, bayes,
-                emptyToNull(g.apply("checkpoint")), g.apply("trH_stop")));
+            out.add(ResultRow.builder().model(g.apply("experiment"), g.apply("run"), g.apply("variant"))
+                .training(g.apply("algorithm"), k(g.apply("labels_per_context")))
+                .at(l(g.apply("seed")), l(g.apply("step")), d(g.apply("x"))).parameters(l(g.apply("parameters")))
+                .loss(d(g.apply("ce")), d(g.apply("entropy")), d(g.apply("kl")), d(g.apply("kl_stderr")))
+                .saturated(Boolean.parseBoolean(g.apply("saturated")))
+                .trace(d(g.apply("trH")), d(g.apply("trH_stderr")), emptyToNull(g.apply("trH_estimator")), g.apply("trH_stop"))
+                .probes(probeTrain.isEmpty() ? 0 : Integer.parseInt(probeTrain), acc, bayes)
+                .checkpoint(emptyToNull(g.apply("checkpoint"))).build());
         }
         return out;
     }
 
     static String num(double v) {
         return Double.isFinite(v) ? Double.toString(v) : "";
+    }
+
+    /** labels_per_context: "inf" for exact targets, whole numbers without decimals, "" when unknown. */
+    static String k(double v) {
+        if (v == Double.POSITIVE_INFINITY) return "inf";
+        return Double.isFinite(v) ? Fmt.x(v) : "";
+    }
+
+    private static double k(String s) {
+        return s.equals("inf") ? Double.POSITIVE_INFINITY : d(s);
     }
 
     private static String nz(String s) {

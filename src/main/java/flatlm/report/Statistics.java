@@ -1,14 +1,14 @@
 package flatlm.report;
 
+import flatlm.stats.Bootstrap;
 import org.apache.commons.math3.stat.correlation.PearsonsCorrelation;
 import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
-import org.apache.commons.math3.stat.descriptive.rank.Percentile;
 import org.apache.commons.math3.stat.regression.SimpleRegression;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -80,20 +80,26 @@ public final class Statistics {
         double estimate = statistic.applyAsDouble(rows);
         int n = rows.size();
         if (n < 2 || Double.isNaN(estimate)) return new Interval(estimate, Double.NaN, Double.NaN, n);
-        SplittableRandom rng = new SplittableRandom(seed);
-        double[] values = new double[resamples];
-        int m = 0;
-        List<T> sample = new ArrayList<>(n);
-        for (int b = 0; b < resamples; b++) {
-            sample.clear();
-            for (int i = 0; i < n; i++) sample.add(rows.get(rng.nextInt(n)));
-            double v = statistic.applyAsDouble(sample);
-            if (!Double.isNaN(v)) values[m++] = v;
-        }
-        if (m < resamples / 2) return new Interval(estimate, Double.NaN, Double.NaN, n);
-        double[] ok = Arrays.copyOf(values, m);
-        Percentile p = new Percentile();
-        return new Interval(estimate, p.evaluate(ok, 2.5), p.evaluate(ok, 97.5), n);
+        Bootstrap.Interval b = Bootstrap.rows(rows, statistic, resamples, seed);
+        return new Interval(estimate, b.lo(), b.hi(), n);
+    }
+
+    /**
+     * The cluster bootstrap ({@link Bootstrap#clustered}) of a statistic of the rows: rows with the
+     * same {@code cluster} (e.g. the checkpoints of one run and seed) are resampled together.
+     * n of the interval is the number of rows; {@link #clusters} counts the clusters.
+     */
+    public static <T> Interval clustered(List<T> rows, Function<T, ?> cluster, ToDoubleFunction<List<T>> statistic) {
+        double estimate = statistic.applyAsDouble(rows);
+        int n = rows.size();
+        if (n < 2 || Double.isNaN(estimate)) return new Interval(estimate, Double.NaN, Double.NaN, n);
+        Bootstrap.Interval b = Bootstrap.clustered(rows, cluster, statistic, RESAMPLES, SEED);
+        return new Interval(estimate, b.lo(), b.hi(), n);
+    }
+
+    /** The number of distinct clusters among the rows. */
+    public static <T> int clusters(List<T> rows, Function<T, ?> cluster) {
+        return (int) rows.stream().map(cluster).distinct().count();
     }
 
     /**

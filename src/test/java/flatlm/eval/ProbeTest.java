@@ -126,9 +126,10 @@ class ProbeTest {
 
     @Test
     void summaryIsMeanAndSampleStd() {
-        DownstreamResult.Summary s = DownstreamResult.Summary.of(new double[] {0.5, 0.7, 0.9});
+        flatlm.stats.Summary s = flatlm.stats.Summary.of(new double[] {0.5, 0.7, 0.9});
         assertEquals(0.7, s.mean(), 1e-12);
         assertEquals(0.2, s.std(), 1e-12);
-        assertEquals(0.0, DownstreamResult.Summary.of(new double[] {0.3}).std());
+        // one value says nothing about the spread: NaN, as everywhere (issue 26 item 6; it was 0.0 here)
+        assertTrue(Double.isNaN(flatlm.stats.Summary.of(new double[] {0.3}).std()));
     }
 }

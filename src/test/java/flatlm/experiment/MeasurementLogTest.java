@@ -21,8 +21,9 @@ class MeasurementLogTest {
     static List<ResultRow> rows(long step) {
         List<ResultRow> out = new ArrayList<>();
         for (int n : new int[] {2048, 32}) {
-            out.add(new ResultRow("convergence", "adamw", "", 2, step, step, 100, 1.0, 0.9, 0.1, 0.01, false, 5.0, 0.2, "fisher", n,
-                Map.of("hmm:4", new ResultRow.Accuracy(0.6, 0.01, 3, 1.1, 0.02)), Map.of("hmm:4", 0.7), "runs/x/step-" + step));
+            out.add(ResultRow.builder().model("convergence", "adamw", "").at(2, step, step).parameters(100).loss(1.0, 0.9, 0.1, 0.01)
+                .trace(5.0, 0.2, "fisher", "").probes(n, Map.of("hmm:4", new ResultRow.Accuracy(0.6, 0.01, 3, 1.1, 0.02)), Map.of("hmm:4", 0.7))
+                .checkpoint("runs/x/step-" + step).training("exact-target", Double.POSITIVE_INFINITY).build());
         }
         return out;
     }

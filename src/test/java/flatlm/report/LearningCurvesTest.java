@@ -69,10 +69,11 @@ class LearningCurvesTest {
         }
         // probe CE = 2 − acc: at 10000 examples 2 − 0.67 = 1.330 ± 0.003
         assertTrue(md.contains("| 1.330 ± 0.003 |"), md);
-        // the paired comparison at every size: not beyond 2 s.e. at 100 examples, held at 10000
+        // the paired comparison at every size: Δ = {−0.5, 0, 0.5} at 100 examples (t 0, p 1; mde80 5.364·0.289 = 1.5),
+        // 5 + the same at 10000 (t = 17.3, df 2: p = 0.003)
         String[] conv = cells(md, "| past convergence: accuracy rises (adamw) (points) |").split("\\|");
-        assertEquals(" +0.0 ± 0.3, mdd 0.6, n 3: did not hold ", conv[0]);
-        assertEquals(" +5.0 ± 0.3, mdd 0.6, n 3: held ", conv[2]);
+        assertEquals(" +0.0 ± 0.3 (pred. +), p 1.000, mde80 1.5, n 3: did not hold ", conv[0]);
+        assertEquals(" +5.0 ± 0.3 (pred. +), p 0.003, mde80 1.5, n 3: held ", conv[2]);
         assertTrue(cells(md, "| past convergence: probe CE falls (adamw) (nats) |").contains("n 3: held"));
         assertTrue(cells(md, "| algorithms: standard − adversarial accuracy (points) |").contains("+8.0 ± 0.3"));
         assertTrue(cells(md, "| algorithms: lookup table − standard probe CE (nats) |").contains("n 3"));

@@ -14,8 +14,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Why Tr(H) stopped and whether each probe converged reach results.csv and the report. */
 class MeasurementQualityTest {
     private static ResultRow row(long seed, String stop, int unconverged) {
-        return new ResultRow("convergence", "adamw", "", seed, 10, 10, 1000, 3.01, 3, 0.005, 0.0005, true, 50, 2, "fisher", 200,
-            Map.of("hmm:1", new ResultRow.Accuracy(0.6, 0.01, 3, 0.9, 0.01, unconverged)), Map.of("hmm:1", 0.7), "cp", stop);
+        return ResultRow.builder().model("convergence", "adamw", "").at(seed, 10, 10).parameters(1000).loss(3.01, 3, 0.005, 0.0005)
+            .saturated(true).trace(50, 2, "fisher", stop)
+            .probes(200, Map.of("hmm:1", new ResultRow.Accuracy(0.6, 0.01, 3, 0.9, 0.01, unconverged)), Map.of("hmm:1", 0.7))
+            .checkpoint("cp").build();
     }
 
     @Test

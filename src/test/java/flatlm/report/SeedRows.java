@@ -15,9 +15,10 @@ final class SeedRows {
      */
     static ResultRow model(String exp, String run, String variant, long seed, long step, double x, double kl, double trH,
                            double acc, int probeTrain) {
-        return new ResultRow(exp, run, variant, seed, step, x, 1000, H + kl, H, kl, 0.0005, kl < 0.01, trH, 0.2, "fisher",
-            probeTrain, Map.of(TASK, new ResultRow.Accuracy(acc / 100, 0.005, 5, 2 - acc / 100, 0.01)), Map.of(TASK, 0.95),
-            exp + "/" + run + "/seed-" + seed + "/step-" + step);
+        return ResultRow.builder().model(exp, run, variant).at(seed, step, x).parameters(1000).loss(H + kl, H, kl, 0.0005)
+            .saturated(kl < 0.01).trace(trH, 0.2, "fisher", "")
+            .probes(probeTrain, Map.of(TASK, new ResultRow.Accuracy(acc / 100, 0.005, 5, 2 - acc / 100, 0.01)), Map.of(TASK, 0.95))
+            .checkpoint(exp + "/" + run + "/seed-" + seed + "/step-" + step).build();
     }
 
     static ResultRow model(String exp, String run, long seed, long step, double x, double kl, double trH, double acc) {
@@ -26,9 +27,9 @@ final class SeedRows {
 
     /** The lookup table: no seed, no loss; accuracy in points with {@code std} points over {@code n} probe seeds. */
     static ResultRow lookup(double acc, double std, int n, int probeTrain) {
-        return new ResultRow("algorithms", "lookup", "", -1, -1, Double.NaN, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-            false, Double.NaN, Double.NaN, "", probeTrain, Map.of(TASK, new ResultRow.Accuracy(acc / 100, std / 100, n,
-            2 - acc / 100, 0.01)), Map.of(), "");
+        return ResultRow.builder().model("algorithms", "lookup", "").trace(Double.NaN, Double.NaN, "", "")
+            .probes(probeTrain, Map.of(TASK, new ResultRow.Accuracy(acc / 100, std / 100, n, 2 - acc / 100, 0.01)), Map.of())
+            .checkpoint("").build();
     }
 
     static Report.Context context(java.nio.file.Path out, int probeTrain) {
