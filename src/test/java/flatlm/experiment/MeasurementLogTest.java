@@ -34,6 +34,21 @@ class MeasurementLogTest {
         List<ResultRow> back = MeasurementLog.of(dir, "k").get("step-1");
         assertEquals(rows(1), back);
         assertNull(MeasurementLog.of(dir, "other-key").get("step-1"), "another measurement key is another measurement");
+        assertTrue(Files.readString(dir.resolve(MeasurementLog.FILE)).contains("\"labelsPerContext\":\"Infinity\""));
+    }
+
+    /** A line written before the algorithm and labelsPerContext fields: they read as "" and NaN (Reproduction fills them). */
+    @Test
+    void linesFromBeforeTheTrainingFieldsRead(@TempDir Path dir) throws Exception {
+        MeasurementLog.of(dir, "k").put("step-1", rows(1));
+        Path file = dir.resolve(MeasurementLog.FILE);
+        String old = Files.readString(file).replace(",\"algorithm\":\"exact-target\"", "").replace(",\"labelsPerContext\":\"Infinity\"", "");
+        assertTrue(!old.contains("algorithm") && !old.contains("labelsPerContext"), old);
+        Files.writeString(file, old);
+        ResultRow back = MeasurementLog.of(dir, "k").get("step-1").get(0);
+        assertEquals("", back.algorithm());
+        assertTrue(Double.isNaN(back.labelsPerContext()));
+        assertEquals(rows(1).get(0), back.withTraining("exact-target", Double.POSITIVE_INFINITY));
     }
 
     /** An interrupted append leaves a cut last line; the next model must not be glued onto it and lost. */

@@ -128,7 +128,8 @@ class ReportTest {
         assertTrue(md.contains("(../report-test-dyck/dyck/dyck-trace.png)"), "dyck image path not rewritten");
         for (String s : List.of("## Headline", "## Regimes", "## 1 Training past convergence", "## 2 Model size", "## 3 Algorithms",
             "## 4 Dyck theory", "### Experiment 4", "## 5 Linear regime", "## 6 Statistics", "results.csv", "flatlm report",
-            "./flatlm pretrain --resume runs/adamw --optimizer.name sgd", "held at our scale", "transferable solution is the flattest")) {
+            "./flatlm pretrain --resume runs/adamw --optimizer.name sgd", "held at our scale", "transferable solution is the flattest",
+            "| n (clusters) |", "draws whole (run × seed) clusters", Report.HOW_TO_READ)) {
             assertTrue(md.contains(s), "report.md lacks " + s);
         }
 
