@@ -1,6 +1,7 @@
 package flatlm.dyck;
 
 import flatlm.dyck.DyckInputs.Input;
+import flatlm.stats.Summary;
 
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -89,14 +90,10 @@ public final class DownstreamProbe {
         return out;
     }
 
+    /** Mean and s.e. = sd/√seeds ({@link Summary}: NaN with one seed). */
     static Stat stat(int n, double[] e) {
-        double mean = 0;
-        for (double v : e) mean += v;
-        mean /= e.length;
-        double var = 0;
-        for (double v : e) var += (v - mean) * (v - mean);
-        double se = e.length > 1 ? Math.sqrt(var / (e.length - 1) / e.length) : 0;
-        return new Stat(n, mean, se, e);
+        Summary s = Summary.of(e);
+        return new Stat(n, s.mean(), s.se(), e);
     }
 
     /**

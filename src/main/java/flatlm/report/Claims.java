@@ -96,7 +96,7 @@ final class Claims {
         /** "t = 2.31 (df 2), p = 0.147", or "–". */
         String test() {
             if (!Double.isFinite(estimate.p())) return Fmt.NA;
-            String t = Double.isInfinite(t()) ? (t() > 0 ? "+∞" : "−∞") : Fmt.f(t(), 2);
+            String t = Double.isInfinite(t()) ? (t() > 0 ? "+∞" : "−∞") : Fmt.signed(t(), 2);
             return "t = " + t + " (df " + Fmt.x(estimate.df()) + "), p = " + Fmt.p(estimate.p());
         }
 
@@ -106,11 +106,11 @@ final class Claims {
             return Double.isFinite(m) ? Fmt.f(m, metric.digits) + " " + metric.unit : Fmt.NA;
         }
 
-        /** "+0.0012 ± 0.0004", flagged "⚠ |ΔKL| > 0.002" beyond the tolerance; "–" without KL. */
+        /** "+0.0012 ± 0.0004", flagged "⚠ beyond 0.002" when |ΔKL| exceeds the tolerance; "–" without KL. */
         String klText() {
             if (dkl.n() == 0 || !Double.isFinite(dkl.mean())) return Fmt.NA;
             String se = Double.isFinite(dkl.se()) ? " ± " + Fmt.f(dkl.se(), 4) : "";
-            return Fmt.signed(dkl.mean(), 4) + se + (klDiffers() ? " ⚠ |ΔKL| > " + Fmt.g(KL_TOLERANCE) : "");
+            return Fmt.signed(dkl.mean(), 4) + se + (klDiffers() ? " ⚠ beyond " + KL_TOLERANCE : ""); // no "|": table cells
         }
     }
 

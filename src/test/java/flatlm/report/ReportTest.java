@@ -172,6 +172,10 @@ class ReportTest {
         assertTrue(yes.contains("| claim | paper | predicted | measured change ± s.e. | t (df), p | MDE at 80 % power | "
             + "ΔKL ± s.e. (nats) | verdict |"), yes);
         assertFalse(yes.contains("- **Past convergence**"), "the table replaces the old headline bullets");
+        // every headline row has the table's 8 cells, a flagged ΔKL included (convergence: KL 0.004 → 0.0001)
+        String table = yes.substring(yes.indexOf("| claim | paper |"), yes.indexOf("\n\n", yes.indexOf("| claim | paper |")));
+        assertTrue(table.contains("⚠ beyond 0.002"), table);
+        for (String line : table.split("\n")) assertEquals(9, line.chars().filter(c -> c == '|').count(), line);
         for (String claim : List.of("past convergence: accuracy rises (adamw)", "past convergence: accuracy rises (sgd)",
             "model size: accuracy rises with width", "algorithms: standard − adversarial accuracy")) {
             assertEquals("held", LearningCurvesTest.headlineVerdict(yes, claim), claim);
