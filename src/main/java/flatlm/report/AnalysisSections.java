@@ -183,7 +183,7 @@ final class AnalysisSections {
                 s.append("| ").append(t).append(" | ").append(Fmt.ci(pc, 2)).append(" | ").append(Fmt.ci(sc, 2)).append(" | ")
                     .append(Fmt.ci(pt, 2)).append(" | ").append(Fmt.ci(st, 2)).append(" | ").append(Fmt.ci(part, 2))
                     .append(" | ").append(part.n()).append(" (").append(Statistics.clusters(rs, AnalysisSections::cluster)).append(") |\n");
-                if (verdict == null) verdict = statisticsVerdict(part, st);
+                if (verdict == null) verdict = statisticsVerdict(part, st, Statistics.clusters(rs, AnalysisSections::cluster));
             }
             s.append('\n');
         }
@@ -216,9 +216,10 @@ final class AnalysisSections {
         return Statistics.clustered(rs, AnalysisSections::cluster, statistic);
     }
 
-    private static String statisticsVerdict(Interval partial, Interval spearmanTr) {
+    private static String statisticsVerdict(Interval partial, Interval spearmanTr, int clusters) {
         if (partial.n() < 4) return "n = " + partial.n() + " saturated models is too few to mean anything";
-        String nums = "partial r = " + Fmt.ci(partial, 2) + ", Spearman ρ(acc, Tr(H)) = " + Fmt.ci(spearmanTr, 2) + ", n = " + partial.n();
+        String nums = "partial r = " + Fmt.ci(partial, 2) + ", Spearman ρ(acc, Tr(H)) = " + Fmt.ci(spearmanTr, 2) + ", n = " + partial.n()
+            + " in " + clusters + " (run × seed) clusters";
         if (partial.excludes(0) && partial.estimate() < 0) return "held at our scale: flatter models probe better beyond what the loss explains (" + nums + ")";
         if (partial.excludes(0)) return "opposite to the paper: sharper models probe better given the loss (" + nums + ")";
         return "did not appear at our scale: no correlation of accuracy with Tr(H) given the loss distinguishable from zero (" + nums + ")";

@@ -43,7 +43,7 @@ final class ClaimTables {
         for (Claims.Claim c : cs) {
             if (!c.experiment().equals(experiment)) continue;
             s.append("- ").append(c.claim()).append(": **").append(c.verdict().text()).append("**; measured change ").append(c.ours())
-                .append(" (predicted ").append(c.predictedSign()).append(")");
+                .append(", predicted ").append(c.predictedSign());
             if (Double.isFinite(c.estimate().p())) s.append(", ").append(c.test()).append(", MDE at 80 % power ").append(c.mde());
             if (c.dkl().n() > 0) s.append(", ΔKL ").append(c.klText());
             s.append("; paper ").append(c.paperText()).append(c.note().isEmpty() ? "" : "; " + c.note()).append(".\n");

@@ -15,7 +15,8 @@ import java.util.TreeSet;
  * every condition and for the random initialisation (each seed's step 0); then, per layer and
  * read, the paired difference saturated − random initialisation over pre-training seeds (the
  * convergence run's final AdamW checkpoint against its own step 0), effect ± s.e. = sd(Δ_s)/√n
- * (one seed: the probe seeds' √(s_a²/n_a + s_b²/n_b)), and whether it exceeds 2 s.e.
+ * (one seed: the probe seeds' √(s_a²/n_a + s_b²/n_b), shown but not tested), and whether the paired
+ * t test (df = n − 1) rejects at p &lt; 0.05.
  */
 public final class ProbeLayers {
     /** What the report needs of the per-layer probes: the rows, and the main probe's representation per task. */
