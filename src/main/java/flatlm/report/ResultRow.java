@@ -14,8 +14,10 @@ import java.util.Map;
  * @param experiment  convergence | size | algorithms | pruning
  * @param run         the run's label inside its experiment (adamw, sgd, d32, sam, adversarial, lookup, ...)
  * @param variant     what was done to the checkpoint: "" (as trained), "embedded", "sparsity-0.30"
- * @param seed        the pre-training seed of the run (its initialisation and batches; a
- *                    continuation's own data seed); −1 when there is none (the lookup table)
+ * @param seed        the plan's pre-training seed s of the run: the same s for a continuation
+ *                    as for the run it continues (whose batches it does not reuse: its config
+ *                    seed is RunSpec.dataSeed(s, parent)), so rows pair by it; −1 when there is
+ *                    none (the lookup table)
  * @param step        the checkpoint's training step (−1 when not applicable, e.g. the lookup table)
  * @param x           the experiment's x value: the step (convergence), the width d (size), the
  *                    sparsity (pruning), the continuation step (algorithms)
