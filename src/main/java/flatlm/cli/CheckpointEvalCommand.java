@@ -1,5 +1,6 @@
 package flatlm.cli;
 
+import flatlm.stats.Summary;
 import flatlm.train.CheckpointSweep;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
@@ -198,7 +199,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         System.out.printf("accuracy   %s  (mean ± std over %d seeds: %s)%n", r.accuracy(), r.seeds().size(), per);
         if (r.regression()) System.out.printf("mse        %s%n", r.mse());
         System.out.printf("train acc  %.4f%n", r.trainAccuracy().mean());
-        flatlm.stats.Summary bayes = r.bayesAccuracy();
+        Summary bayes = r.bayesAccuracy();
         if (bayes.n() > 0) System.out.printf("bayes      %s  (ceiling: Bayes-optimal prediction on the same test examples)%n", bayes);
         System.out.printf("time       %.1f s%n", r.seconds());
     }

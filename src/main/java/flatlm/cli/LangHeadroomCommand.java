@@ -1,11 +1,11 @@
 package flatlm.cli;
 
-import flatlm.eval.DownstreamResult;
 import flatlm.eval.Headroom;
 import flatlm.eval.LanguageCheck;
 import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.model.Torch;
+import flatlm.stats.Summary;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import picocli.CommandLine.Command;
@@ -136,8 +136,8 @@ public final class LangHeadroomCommand implements Callable<Integer> {
         return Double.isFinite(v) ? String.format("%.4f", v) : "n/a";
     }
 
-    private static String pm(flatlm.stats.Summary s) {
-        return s.n() == 0 || !Double.isFinite(s.mean()) ? "n/a" : String.format("%.4f ± %.4f", s.mean(), s.std());
+    private static String pm(Summary s) {
+        return s.n() == 0 || !Double.isFinite(s.mean()) ? "n/a" : s.toString();
     }
 
     private static String points(double v) {

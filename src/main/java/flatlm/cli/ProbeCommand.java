@@ -11,6 +11,7 @@ import flatlm.lang.Language;
 import flatlm.lang.Languages;
 import flatlm.model.MlmModel;
 import flatlm.model.Torch;
+import flatlm.stats.Summary;
 import flatlm.train.Checkpoint;
 import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
@@ -91,7 +92,7 @@ public final class ProbeCommand extends CheckpointEvalCommand {
         System.out.println(describeSolver(any));
         System.out.printf("split      %d train / %d test, seeds %s%n", setup.train(), setup.test(), seedRange(setup));
         System.out.print(LayerProbe.table(layers));
-        flatlm.stats.Summary bayes = any.bayesAccuracy();
+        Summary bayes = any.bayesAccuracy();
         if (bayes.n() > 0) System.out.printf("bayes      %s  (ceiling: Bayes-optimal prediction on the same test examples)%n", bayes);
         double seconds = layers.stream().mapToDouble(x -> x.result().seconds()).sum();
         System.out.printf("time       %.1f s%n", seconds);

@@ -5,6 +5,7 @@ import flatlm.lang.Language;
 import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
+import flatlm.stats.Summary;
 import flatlm.util.BadInputException;
 
 import java.util.ArrayList;
@@ -97,24 +98,24 @@ public final class Headroom {
         }
 
         /** The Bayes ceiling's mean ± std over seeds (NaN when unknown, e.g. regression). */
-        public flatlm.stats.Summary bayesAccuracy() {
-            for (double v : bayes) if (Double.isNaN(v)) return new flatlm.stats.Summary(Double.NaN, Double.NaN, 0);
-            return flatlm.stats.Summary.of(bayes);
+        public Summary bayesAccuracy() {
+            for (double v : bayes) if (Double.isNaN(v)) return Summary.EMPTY;
+            return Summary.of(bayes);
         }
 
-        public flatlm.stats.Summary lookupAccuracy() {
+        public Summary lookupAccuracy() {
             return summary(lookup, DownstreamResult.SeedResult::accuracy);
         }
 
-        public flatlm.stats.Summary lookupCrossEntropy() {
+        public Summary lookupCrossEntropy() {
             return summary(lookup, DownstreamResult.SeedResult::crossEntropy);
         }
 
-        public flatlm.stats.Summary randomAccuracy() {
+        public Summary randomAccuracy() {
             return summary(random, DownstreamResult.SeedResult::accuracy);
         }
 
-        public flatlm.stats.Summary randomCrossEntropy() {
+        public Summary randomCrossEntropy() {
             return summary(random, DownstreamResult.SeedResult::crossEntropy);
         }
 
@@ -128,10 +129,10 @@ public final class Headroom {
             return 100 * (bayesAccuracy().mean() - randomAccuracy().mean());
         }
 
-        private static flatlm.stats.Summary summary(List<DownstreamResult.SeedResult> seeds,
+        private static Summary summary(List<DownstreamResult.SeedResult> seeds,
                                                         java.util.function.ToDoubleFunction<DownstreamResult.SeedResult> f) {
-            if (seeds.isEmpty()) return new flatlm.stats.Summary(Double.NaN, Double.NaN, 0);
-            return flatlm.stats.Summary.of(seeds.stream().mapToDouble(f).toArray());
+            if (seeds.isEmpty()) return Summary.EMPTY;
+            return Summary.of(seeds.stream().mapToDouble(f).toArray());
         }
     }
 
@@ -212,7 +213,7 @@ public final class Headroom {
             return out;
         }
 
-        private static void put(Map<String, Object> row, String key, flatlm.stats.Summary s) {
+        private static void put(Map<String, Object> row, String key, Summary s) {
             row.put(key + "_mean", num(s.mean()));
             row.put(key + "_std", num(s.std()));
         }

@@ -11,6 +11,7 @@ import flatlm.lang.DownstreamTask;
 import flatlm.lang.Language;
 import flatlm.model.MlmModel;
 import flatlm.report.LayerRow;
+import flatlm.stats.Summary;
 import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
 
@@ -89,7 +90,7 @@ final class LayerProbes {
             ModelFeatures f = LayerProbe.features(model, language, task, new Representation(k, read));
             DownstreamResult res = Probe.curve("probe", f, language, task, splits, new int[] {n}, setup, LinearProbe.Options.defaults(),
                 null).get(n);
-            flatlm.stats.Summary a = res.accuracy(), ce = res.crossEntropy();
+            Summary a = res.accuracy(), ce = res.crossEntropy();
             out.add(new LayerRow(r.experiment(), r.label(), r.seed(), step, kl, name, read.id, k, model.layerName(k), f.dimension(), n,
                 a.mean(), a.std(), a.n(), ce.mean(), ce.std(), cp));
         }

@@ -17,6 +17,7 @@ import flatlm.lang.Language;
 import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;
 import flatlm.report.Saturation;
+import flatlm.stats.Summary;
 import flatlm.train.TrainConfig;
 import flatlm.train.Trainer;
 import flatlm.util.Configs;
@@ -101,7 +102,7 @@ final class Measurer {
             Map<Integer, DownstreamResult> curve = Probe.curve(model == null ? "lookup" : "probe", features, language, task, sp,
                 sizes, probeSetup(), LinearProbe.Options.defaults(), null);
             for (var e : curve.entrySet()) {
-                flatlm.stats.Summary a = e.getValue().accuracy(), ce = e.getValue().crossEntropy();
+                Summary a = e.getValue().accuracy(), ce = e.getValue().crossEntropy();
                 Probes p = bySize.get(e.getKey());
                 int unconverged = (int) e.getValue().seeds().stream().filter(r -> !r.converged()).count();
                 p.accuracy().put(name, new ResultRow.Accuracy(a.mean(), a.std(), a.n(), ce.mean(), ce.std(), unconverged));

@@ -34,8 +34,10 @@ public record Summary(double mean, double std, int n) {
         return n < 2 ? Double.NaN : std / Math.sqrt(n);
     }
 
+    /** "0.7000 ± 0.2000"; "0.3000" when the s.d. is unknown (one value). */
     @Override
     public String toString() {
-        return String.format(java.util.Locale.ROOT, "%.4f ± %.4f", mean, std);
+        return Double.isNaN(std) ? String.format(java.util.Locale.ROOT, "%.4f", mean)
+            : String.format(java.util.Locale.ROOT, "%.4f ± %.4f", mean, std);
     }
 }

@@ -6,6 +6,7 @@ import flatlm.model.MlmBatch;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
 import flatlm.model.Torch;
+import flatlm.stats.Summary;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,10 +127,10 @@ class ProbeTest {
 
     @Test
     void summaryIsMeanAndSampleStd() {
-        flatlm.stats.Summary s = flatlm.stats.Summary.of(new double[] {0.5, 0.7, 0.9});
+        Summary s = Summary.of(new double[] {0.5, 0.7, 0.9});
         assertEquals(0.7, s.mean(), 1e-12);
         assertEquals(0.2, s.std(), 1e-12);
         // one value says nothing about the spread: NaN, as everywhere (issue 26 item 6; it was 0.0 here)
-        assertTrue(Double.isNaN(flatlm.stats.Summary.of(new double[] {0.3}).std()));
+        assertTrue(Double.isNaN(Summary.of(new double[] {0.3}).std()));
     }
 }

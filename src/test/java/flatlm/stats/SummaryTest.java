@@ -15,6 +15,8 @@ class SummaryTest {
         Summary one = Summary.of(new double[] {0.3});
         assertEquals(0.3, one.mean());
         assertTrue(Double.isNaN(one.std()) && Double.isNaN(one.se()));
+        assertEquals("0.3000", one.toString()); // no "± NaN"
+        assertEquals("0.7000 ± 0.2000", s.toString());
         assertEquals(0, Summary.of(new double[0]).n());
         assertTrue(Double.isNaN(Summary.of(new double[0]).mean()));
         assertEquals(2, Summary.ofFinite(new double[] {1, Double.NaN, 3}).n());
