@@ -76,7 +76,12 @@ class LearningCurvesTest {
         assertEquals(" +5.0 ± 0.3 (pred. +), p 0.003, mde80 1.5, n 3: held ", conv[2]);
         assertTrue(cells(md, "| past convergence: probe CE falls (adamw) (nats) |").contains("n 3: held"));
         assertTrue(cells(md, "| algorithms: standard − adversarial accuracy (points) |").contains("+8.0 ± 0.3"));
-        assertTrue(cells(md, "| algorithms: lookup table − standard probe CE (nats) |").contains("n 3"));
+        // probe CE: standard − lookup table, predicted to fall (CE = 2 − acc: −(80 + k − 70)/100 = −0.12 at 10000;
+        // se: the seeds' sd 0.005 → 0.005/√3 = 0.0029, the lookup table's 0.01/√4 = 0.005, together 0.006)
+        String ce = cells(md, "| algorithms: standard − lookup table probe CE (nats) |");
+        assertTrue(ce.contains("−0.120 ± 0.006 (pred. −)") && ce.endsWith("n 3: held |"), ce);
+        assertTrue(cells(md, "| algorithms: standard − adversarial probe CE (nats) |").endsWith("−0.080 ± 0.003 (pred. −), p 0.001, mde80 0.015, n 3: held |"),
+            cells(md, "| algorithms: standard − adversarial probe CE (nats) |"));
         // the other sections use the main size only (0 = the largest): 2 checkpoints per seed, not 6
         assertTrue(md.contains("| convergence | adamw | 1 | 2 |"), md);
         assertTrue(md.contains("with 10000 probe training examples"));
