@@ -75,6 +75,8 @@ class LearningCurvesTest {
         assertEquals(" +0.0 ± 0.3 (pred. +), p 1.000, mde80 1.5, n 3: did not hold ", conv[0]);
         assertEquals(" +5.0 ± 0.3 (pred. +), p 0.003, mde80 1.5, n 3: held ", conv[2]);
         assertTrue(cells(md, "| past convergence: probe CE falls (adamw) (nats) |").contains("n 3: held"));
+        assertTrue(cells(md, "| model size: probe CE falls with width (nats) |").endsWith("−0.100 ± 0.003 (pred. −), p < 0.001, mde80 0.015, n 3: held |"),
+            cells(md, "| model size: probe CE falls with width (nats) |"));
         assertTrue(cells(md, "| algorithms: standard − adversarial accuracy (points) |").contains("+8.0 ± 0.3"));
         // probe CE: standard − lookup table, predicted to fall (CE = 2 − acc: −(80 + k − 70)/100 = −0.12 at 10000;
         // se: the seeds' sd 0.005 → 0.005/√3 = 0.0029, the lookup table's 0.01/√4 = 0.005, together 0.006)

@@ -183,6 +183,7 @@ class ReportTest {
         }
         assertEquals("held", LearningCurvesTest.headlineVerdict(yes, "algorithms: adversarial Tr(H) larger than standard"));
         assertEquals("held", LearningCurvesTest.headlineVerdict(yes, "model size: embedded Tr(H) falls with width"));
+        assertEquals("held", LearningCurvesTest.headlineVerdict(yes, "past convergence: Tr(H) falls (adamw)"));
         assertTrue(headline(yes, "Linear regime").startsWith("the line holds away from saturation"), headline(yes, "Linear regime"));
         assertTrue(headline(yes, "Statistics").startsWith("held at our scale"), headline(yes, "Statistics"));
         assertFalse(headline(no, "Statistics").startsWith("held at our scale"), headline(no, "Statistics"));
