@@ -63,6 +63,16 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
     /** "probe" or "finetune". */
     abstract String method();
 
+    /** Columns of every row of a --checkpoints table that say what was evaluated (the probe's layer and read). */
+    Map<String, String> columns() {
+        return Map.of();
+    }
+
+    /** Added to the default file name of a --checkpoints table, so two representations never share one. */
+    String fileTag() {
+        return "";
+    }
+
     /** Units of progress for one checkpoint (seeds, optimiser steps). */
     abstract long work(Probe.Setup setup);
 
@@ -134,10 +144,12 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
             }, null));
         List<CheckpointSweep.Row> rows = swept.rows();
         Path out = common.out != null ? common.out
-            : runDir.resolve("downstream").resolve(method() + "-" + task.name().replace(':', '-') + ".json");
-        Path csv = CheckpointSweep.write(out, runDir, rows);
+            : runDir.resolve("downstream").resolve(method() + "-" + task.name().replace(':', '-') + fileTag() + ".json");
+        Path csv = CheckpointSweep.write(out, runDir, rows, columns());
         if (common.json) {
-            System.out.println(Configs.toJsonLine(CheckpointSweep.toJson(runDir, rows)));
+            Map<String, Object> json = new LinkedHashMap<>(columns());
+            json.putAll(CheckpointSweep.toJson(runDir, rows));
+            System.out.println(Configs.toJsonLine(json));
         } else {
             DownstreamResult any = rows.get(0).result();
             System.out.printf("%s %s (%s) of every checkpoint of %s%n", method(), task.name(), classes(any), runDir);
