@@ -63,6 +63,9 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
     /** "probe" or "finetune". */
     abstract String method();
 
+    /** Checks what can be checked on the model before the progress bar starts (errors then come alone). */
+    void check(MlmModel model, DownstreamTask task) {}
+
     /** Columns of every row of a --checkpoints table that say what was evaluated (the probe's layer and read). */
     Map<String, String> columns() {
         return Map.of();
@@ -106,6 +109,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         DownstreamTask task = LanguageCheck.task(language, common.task, "the checkpoint's language");
         Loaded l = load(cp, language, target.checkpoint.toString());
         List<DownstreamSplit> splits = Probe.splits(task, setup);
+        check(l.model(), task);
         DownstreamResult r = withBar(method() + " " + task.name(), work(setup), unit(),
             bar -> evaluate(l.model(), language, task, splits, setup, bar::step));
         Map<String, Object> json = new LinkedHashMap<>();
@@ -133,6 +137,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         String spec = specJson(first);
         DownstreamTask task = LanguageCheck.task(language, common.task, "the run's language");
         List<DownstreamSplit> splits = Probe.splits(task, setup);
+        check(load(Checkpoint.opened(first), language, first.toString()).model(), task);
         CheckpointSweep.Sweep swept = withBar(method() + " " + task.name(), work(setup) * checkpoints.size(), unit(),
             bar -> CheckpointSweep.run(runDir, checkpoints, refused, dir -> {
                 if (!spec.equals(specJson(dir))) {

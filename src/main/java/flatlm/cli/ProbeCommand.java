@@ -50,6 +50,13 @@ public final class ProbeCommand extends CheckpointEvalCommand {
     }
 
     @Override
+    void check(MlmModel model, DownstreamTask task) {
+        Representation r = representation.single();
+        r.layerIn(model); // a layer the model lacks, a masked read without a position: before the bar
+        r.positionOf(task);
+    }
+
+    @Override
     Map<String, String> columns() {
         Representation r = representation.single();
         Map<String, String> c = new LinkedHashMap<>();

@@ -181,8 +181,7 @@ public final class ExperimentPlan {
         if (measure.tasks == null || measure.tasks.isEmpty()) throw new BadInputException(source + ": measure.tasks must name at least one task");
         if (seeds == null || seeds.isEmpty()) throw new BadInputException(source + ": seeds must name at least one pre-training seed");
         if (seeds.stream().distinct().count() != seeds.size()) throw new BadInputException(source + ": seeds has duplicates: " + seeds);
-        for (long s : seeds) if (s < 1 || s >= RunSpec.SEED_LIMIT)
-            throw new BadInputException(source + ": seeds must be in 1.." + (RunSpec.SEED_LIMIT - 1) + ", got " + s);
+        for (long s : seeds) RunSpec.requirePretrainingSeed(source + ": seeds", s);
         if (measure.probeTrain < 1) throw new BadInputException(source + ": measure.probeTrain must be at least 1");
         if (measure.probeCurve == null) measure.probeCurve = new ArrayList<>();
         for (int n : measure.probeCurve) if (n < 1)

@@ -21,6 +21,13 @@ final class Slurm {
     static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
         "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT");
 
+    /** sbatch answered and submitted nothing (a hung sbatch may have submitted: that is another IOException). */
+    static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
     /** One array task as squeue sees it. */
     record Task(String array, int index, String state, String reason) {}
 
@@ -48,6 +55,29 @@ final class Slurm {
     }
 
     /**
+     * A one-line error where the cluster refuses the options ({@code --partition}, {@code --time},
+     * {@code --mem}, extra lines): {@code sbatch --test-only} on a script of them, which submits
+     * nothing, before a sweep or reproduction writes anything.
+     */
+    static void testOptions(List<String> sbatchLines) {
+        Path script = null;
+        try {
+            script = Files.createTempFile("flatlm-test-only", ".sh");
+            Files.writeString(script, "#!/bin/bash\n" + String.join("\n", sbatchLines) + "\ntrue\n", StandardCharsets.UTF_8);
+            Out o = exec(List.of("sbatch", "--test-only", script.toString()), 60);
+            if (o.code != 0) throw new BadInputException("--executor slurm: sbatch refuses these options (" + String.join(" ",
+                sbatchLines).replace("#SBATCH ", "") + "): " + firstLine(o.err.isBlank() ? o.out : o.err));
+        } catch (IOException e) {
+            throw new BadInputException("--executor slurm: sbatch --test-only: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BadInputException("--executor slurm: interrupted");
+        } finally {
+            if (script != null) script.toFile().delete();
+        }
+    }
+
+    /**
      * Null when the controller answers {@code sinfo} (within 15 s, or flatlm.slurm.timeout), else
      * why not; null too where there is no sinfo to ask (sbatch will tell).
      */
@@ -70,7 +100,7 @@ final class Slurm {
         cmd.addAll(args);
         cmd.add(script.toString());
         Out o = exec(cmd, 120);
-        if (o.code != 0) throw new IOException("sbatch failed (exit " + o.code + "): " + firstLine(o.err.isBlank() ? o.out : o.err));
+        if (o.code != 0) throw new Refused("sbatch failed (exit " + o.code + "): " + firstLine(o.err.isBlank() ? o.out : o.err));
         String id = o.out.trim().split(";")[0].trim();
         if (!id.matches("[0-9]+")) throw new IOException("sbatch printed no job id: '" + o.out.trim() + "'");
         return id;

@@ -171,8 +171,9 @@ final class SweepResolver {
     /** A value of key {@code key}, checked by binding the base config with it: unknown key, wrong type, out of range. */
     private static JsonNode check(String key, JsonNode v, ObjectNode baseTree, String where) {
         if (key.equals("seed")) {
-            if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() >= RunSpec.SEED_LIMIT)
+            if (!v.isIntegralNumber())
                 throw new BadInputException(where + ": a pre-training seed must be an integer in 1.." + (RunSpec.SEED_LIMIT - 1) + ", got " + v);
+            RunSpec.requirePretrainingSeed(where, v.asLong());
             return v;
         }
         if (!key.matches("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*"))

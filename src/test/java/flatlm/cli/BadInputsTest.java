@@ -70,6 +70,49 @@ class BadInputsTest {
         assertFalse(lr.contains("Infinity"), lr);
     }
 
+    // item 14
+    @Test
+    void aNegativePretrainingSeedIsRefusedAsInReproduceAndSweep() {
+        assertOneLineError(CliRunner.run("pretrain", "--print-config", "--seed", "-1"), "1..999999", "-1");
+    }
+
+    @Test
+    void vocabIdsRefuseBlankLinesBosAndControlTokens(@TempDir Path dir) throws Exception {
+        Path gen = dir.resolve("gen");
+        CliRunner g = CliRunner.run("lm", "random", "--out", gen.toString(), "--words", "10", "--controls", "2", "--layers", "1",
+            "--hidden", "8", "--heads", "2", "--ffn", "16");
+        assertEquals(0, g.exitCode(), g.err());
+        Path ids = dir.resolve("ids.txt");
+        String[] stats = {"lang", "stats", "--lang", "causal-lm", "--generator", gen.toString(), "--vocab-ids", ids.toString(),
+            "--length", "3", "--sentences", "2", "--control-ids", "14,15"};
+        Files.writeString(ids, "4\n\n5\n");
+        assertOneLineError(CliRunner.run(stats), "ids.txt:2", "blank line");
+        Files.writeString(ids, "0\n4\n5\n");
+        assertOneLineError(CliRunner.run(stats), "token id 0", "BOS");
+        Files.writeString(ids, "4\n14\n5\n");
+        assertOneLineError(CliRunner.run(stats), "token id 14", "control token");
+        Files.writeString(ids, "# words\n4\n5\n\n");
+        assertEquals(0, CliRunner.run(stats).exitCode(), "comments and blank lines at the end are fine");
+    }
+
+    @Test
+    void aProbeErrorComesAloneNotAfterAProgressBar() {
+        assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:3", "--train", "20", "--test", "10",
+            "--seeds", "1", "--layer", "9"), "--layer 9", "layer states 0..");
+        assertOneLineError(CliRunner.run("probe", "--checkpoints", run.toString(), "--task", "hmm:3", "--train", "20", "--test", "10",
+            "--seeds", "1", "--layer", "9"), "--layer 9");
+    }
+
+    @Test
+    void reportChecksEveryDirectoryBeforeRewritingAny(@TempDir Path dir) throws Exception {
+        Path good = Files.createDirectories(dir.resolve("good")), bad = Files.createDirectories(dir.resolve("bad"));
+        Files.copy(Path.of("experiments/tiny.yaml"), good.resolve("plan.yaml"));
+        assertOneLineError(CliRunner.run("report", good.toString(), bad.toString()), bad + ": not a reproduction directory");
+        try (Stream<Path> s = Files.list(good)) {
+            assertEquals(List.of("plan.yaml"), s.map(p -> p.getFileName().toString()).toList(), "the good directory untouched");
+        }
+    }
+
     // item 11
     @Test
     void conditionalsRefuseBlankLinesTheInputAsOutputAndADirectory(@TempDir Path dir) throws Exception {

@@ -99,6 +99,7 @@ class ReproduceCommandTest {
         CliRunner report = CliRunner.run("report", out.toString());
         assertEquals(0, report.exitCode(), report.err());
         assertTrue(Files.isRegularFile(out.resolve("report.md")));
+        assertTrue(Files.readString(out.resolve("report.md")).contains("Wall-clock: "), "the rebuilt report keeps its wall-clock time");
         assertEquals(before, modelFiles(out));
         assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")), "flatlm report rebuilds the same bytes");
     }

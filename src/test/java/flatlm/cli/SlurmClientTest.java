@@ -55,7 +55,7 @@ class SlurmClientTest {
             "sinfo", "echo debug",
             "squeue", "exit 0",
             "scancel", "exit 0",
-            "sbatch", "sleep 300 & echo $! > '" + pid + "'; wait");
+            "sbatch", "[ \"$1\" = --test-only ] && exit 0; sleep 300 & echo $! > '" + pid + "'; wait");
         Path file = SweepCommandTest.write(dir, "t.yaml", SweepCommandTest.tinySweep(""));
         Path log = dir.resolve("driver.out");
         Process p = driver(bin, log, "sweep", file.toString(), "--out", dir.resolve("s").toString(), "--executor", "slurm", "--quiet");
@@ -90,6 +90,39 @@ class SlurmClientTest {
         assertTrue(text.startsWith("flatlm: error: --executor slurm: the Slurm cluster does not answer (sinfo failed (exit 1): "
             + "sinfo: error: resolve_ctls_from_dns_srv"), text);
         assertFalse(Files.exists(out), "nothing may be written for a refused executor");
+    }
+
+    @Test
+    void optionsTheClusterRefusesAreOneLineErrorsThatLeaveNothingBehind(@TempDir Path dir) throws Exception {
+        Path bin = fakeBin(dir,
+            "sinfo", "echo debug",
+            "squeue", "exit 0",
+            "scancel", "exit 0",
+            "sbatch", "if [ \"$1\" = --test-only ]; then grep -q 'partition=nosuch' \"$2\" && "
+                + "{ echo 'sbatch: error: invalid partition specified: nosuch' >&2; exit 1; }; exit 0; fi\n"
+                + "echo 'sbatch: error: Batch job submission failed: Invalid account or account/partition combination' >&2; exit 1");
+        Path file = SweepCommandTest.write(dir, "t.yaml", SweepCommandTest.tinySweep(""));
+        Path out = dir.resolve("s");
+        Process p = driver(bin, dir.resolve("refused.out"), "sweep", file.toString(), "--out", out.toString(), "--executor", "slurm",
+            "--partition", "nosuch", "--quiet");
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        String text = Files.readString(dir.resolve("refused.out"));
+        assertEquals(2, p.exitValue(), text);
+        assertEquals(List.of("flatlm: error: --executor slurm: sbatch refuses these options (--partition=nosuch): "
+            + "sbatch: error: invalid partition specified: nosuch"), text.lines().filter(l -> !l.isBlank()).toList());
+        assertFalse(Files.exists(out), "nothing written for options the cluster refuses");
+
+        // accepted by --test-only, refused at submission: no task file or script left that looks submitted
+        Process q = driver(bin, dir.resolve("submit.out"), "sweep", file.toString(), "--out", out.toString(), "--executor", "slurm",
+            "--quiet");
+        assertTrue(q.waitFor(120, TimeUnit.SECONDS));
+        String t2 = Files.readString(dir.resolve("submit.out"));
+        assertEquals(2, q.exitValue(), t2);
+        assertEquals(1, t2.lines().filter(l -> !l.isBlank()).count(), t2);
+        assertTrue(t2.contains("Invalid account"), t2);
+        try (var s = Files.list(out.resolve("slurm"))) {
+            assertEquals(List.of("logs"), s.map(x -> x.getFileName().toString()).toList());
+        }
     }
 
     @Test
