@@ -127,7 +127,7 @@ final class Measurer {
                             String checkpoint) {
         ExactLoss.Result l = loss(model);
         List<Probes> probes = probes(model);
-        Estimate t = "none".equals(plan.measure.flatness) ? null : flatness(model);
+        Estimate t = plan.measure.estimator() == ExperimentPlan.Measure.Estimator.NONE ? null : flatness(model);
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes) {
             out.add(new ResultRow(experiment, run, variant, seed, step, x, model.numParameters(), l.crossEntropy(), l.entropy(), l.kl(),

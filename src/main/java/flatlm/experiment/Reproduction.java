@@ -28,7 +28,7 @@ import java.util.Map;
 /**
  * A reproduction: the runs of an {@link ExperimentPlan} trained (or found finished by their
  * config hash), every model measured, the rows collected. Layout of the output directory:
- * {@code plan.yaml} (the plan as run), {@code runs/EXPERIMENT-LABEL-HASH/} (a pretrain run
+ * {@code plan.yaml} (the plan as run), {@code runs/EXPERIMENT-LABEL-sSEED-HASH/} (a pretrain run
  * directory plus {@code measurements.jsonl} and {@code done.json}), {@code dyck/},
  * {@code reproduce.log}, and the report files.
  */

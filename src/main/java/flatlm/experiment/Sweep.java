@@ -219,7 +219,7 @@ public final class Sweep {
             String.join(", ", plan.stages.stream().map(s -> s.from == null ? s.name : s.name + " (from " + s.from + ")").toList()),
             plan.measure.tasks.isEmpty() ? "" : ", probes " + String.join(" ", plan.measure.tasks) + " at "
                 + java.util.Arrays.toString(measurePlan(runs.get(0)).probeSizes()),
-            plan.measure.flatness.equals("none") ? "" : ", Tr(H) (" + plan.measure.flatness + ")", plan.checkpoints));
+            plan.measure.estimator() == ExperimentPlan.Measure.Estimator.NONE ? "" : ", Tr(H) (" + plan.measure.flatness + ")", plan.checkpoints));
         b.append(String.format("runs (%d):%n", runs.size()));
         for (RunSpec r : runs) {
             Path dir = r.dir(out);

@@ -105,6 +105,10 @@ class SweepCommandTest {
         List<String[]> cases = List.of(
             new String[] {ok.replace("optimizer.lr: [1e-3", "optimizer.lrr: [1e-3"), "unknown key 'optimizer.lrr'"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "optimizer.lr: []"), "grid 'optimizer.lr' is empty"},
+            // the measure section checked as reproduce checks it (one Measure.validate)
+            new String[] {ok.replace("flatnessMaxSamples: 100", "flatnessMaxSamples: 1"), "measure.flatnessMaxSamples must be at least 2"},
+            new String[] {ok.replace("probeSeeds: 2,", "probeSeeds: 2, probeLayers: [foo],"), "measure.probeLayers: --read must be"},
+            new String[] {ok.replace("flatness: fisher", "flatness: top-eig"), "measure.flatness must be fisher, hutchinson or none"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "model.d: [big]"), "wrong type"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "model.d: [32.5]"), "must be a whole number (Integer), got 32.5"},
             new String[] {ok.replace("seed: [1, 2]", "seed: [one]"), "pre-training seed must be an integer"},
