@@ -64,6 +64,19 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
     /** "probe" or "finetune". */
     abstract String method();
 
+    /** Checks what can be checked on the model before the progress bar starts (errors then come alone). */
+    void check(MlmModel model, DownstreamTask task) {}
+
+    /** Columns of every row of a --checkpoints table that say what was evaluated (the probe's layer and read). */
+    Map<String, String> columns() {
+        return Map.of();
+    }
+
+    /** Added to the default file name of a --checkpoints table, so two representations never share one. */
+    String fileTag() {
+        return "";
+    }
+
     /** Units of progress for one checkpoint (seeds, optimiser steps). */
     abstract long work(Probe.Setup setup);
 
@@ -97,6 +110,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         DownstreamTask task = LanguageCheck.task(language, common.task, "the checkpoint's language");
         Loaded l = load(cp, language, target.checkpoint.toString());
         List<DownstreamSplit> splits = Probe.splits(task, setup);
+        check(l.model(), task);
         DownstreamResult r = withBar(method() + " " + task.name(), work(setup), unit(),
             bar -> evaluate(l.model(), language, task, splits, setup, bar::step));
         Map<String, Object> json = new LinkedHashMap<>();
@@ -124,6 +138,7 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
         String spec = specJson(first);
         DownstreamTask task = LanguageCheck.task(language, common.task, "the run's language");
         List<DownstreamSplit> splits = Probe.splits(task, setup);
+        check(load(Checkpoint.opened(first), language, first.toString()).model(), task);
         CheckpointSweep.Sweep swept = withBar(method() + " " + task.name(), work(setup) * checkpoints.size(), unit(),
             bar -> CheckpointSweep.run(runDir, checkpoints, refused, dir -> {
                 if (!spec.equals(specJson(dir))) {
@@ -135,10 +150,12 @@ abstract class CheckpointEvalCommand implements Callable<Integer> {
             }, null));
         List<CheckpointSweep.Row> rows = swept.rows();
         Path out = common.out != null ? common.out
-            : runDir.resolve("downstream").resolve(method() + "-" + task.name().replace(':', '-') + ".json");
-        Path csv = CheckpointSweep.write(out, runDir, rows);
+            : runDir.resolve("downstream").resolve(method() + "-" + task.name().replace(':', '-') + fileTag() + ".json");
+        Path csv = CheckpointSweep.write(out, runDir, rows, columns());
         if (common.json) {
-            System.out.println(Configs.toJsonLine(CheckpointSweep.toJson(runDir, rows)));
+            Map<String, Object> json = new LinkedHashMap<>(columns());
+            json.putAll(CheckpointSweep.toJson(runDir, rows));
+            System.out.println(Configs.toJsonLine(json));
         } else {
             DownstreamResult any = rows.get(0).result();
             System.out.printf("%s %s (%s) of every checkpoint of %s%n", method(), task.name(), classes(any), runDir);

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 /** {@code flatlm lang conditionals}: exact MLM conditionals of given sentences. */
 @Command(name = "conditionals", mixinStandardHelpOptions = true,
     description = {"Computes the exact masked-LM conditional p*(x_i = v | x_-i) of every position of every "
-        + "input sentence. Input: one JSON array of words per line. Output: one JSON array per line with, "
+        + "input sentence. Input: one JSON array of words per line (no blank lines). Output: one JSON array per line with, "
         + "for each position, an object mapping each word of non-zero probability to its probability.",
         "Example: flatlm lang conditionals --grammar authors --in s.jsonl --out c.jsonl"})
 public final class LangConditionalsCommand implements Callable<Integer> {
@@ -35,6 +35,11 @@ public final class LangConditionalsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Files.isDirectory(out)) throw new BadInputException("--out " + out + " is a directory; name the output file");
+        if (Files.isDirectory(in)) throw new BadInputException("--in " + in + " is a directory, not a sentence file");
+        if (!Files.isRegularFile(in)) throw new BadInputException("--in " + in + ": no such file");
+        if (Files.exists(out) && Files.isSameFile(in, out))
+            throw new BadInputException("--out " + out + " is the --in file; the conditionals would replace the sentences (name another file)");
         Language lang = language.build();
         Vocabulary vocab = lang.vocabulary();
         ObjectMapper mapper = new ObjectMapper();
@@ -45,7 +50,8 @@ public final class LangConditionalsCommand implements Callable<Integer> {
             String line;
             while ((line = reader.readLine()) != null) {
                 lines++;
-                if (line.isBlank()) continue;
+                if (line.isBlank())
+                    throw BadInputException.at(in, lines, "blank line: every line must be a sentence (output line i answers input line i)");
                 int[] words = parseSentence(mapper, line, vocab, lines);
                 double[][] p;
                 try {

@@ -74,6 +74,8 @@ public final class PretrainCommand implements Callable<Integer> {
             }
         } else {
             cfg = resolveConfig(config, overrides);
+            // a continuation (init from another run) may carry a derived seed, SEED_LIMIT·s + depth
+            if (cfg.initFrom == null) flatlm.experiment.RunSpec.requirePretrainingSeed("config", cfg.seed);
             if (printConfig) {
                 System.out.print(Configs.toYaml(cfg));
                 return 0;

@@ -50,6 +50,29 @@ public final class ProbeCommand extends CheckpointEvalCommand {
         return common.setup(solver.project);
     }
 
+    @Override
+    void check(MlmModel model, DownstreamTask task) {
+        Representation r = representation.single();
+        r.layerIn(model); // a layer the model lacks, a masked read without a position: before the bar
+        r.positionOf(task);
+    }
+
+    @Override
+    Map<String, String> columns() {
+        Representation r = representation.single();
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("layer", r.layerId());
+        c.put("read", r.read().id);
+        return c;
+    }
+
+    /** "" for the paper's representation (the final layer, concat: probe-TASK.csv), else e.g. "-layer1-masked". */
+    @Override
+    String fileTag() {
+        Representation r = representation.single();
+        return r.isDefault() ? "" : "-" + (r.layer() == Representation.FINAL ? "final" : "layer" + r.layer()) + "-" + r.read().id;
+    }
+
     @Override long work(Probe.Setup setup) { return setup.seeds(); }
 
     @Override String unit() { return " seeds"; }

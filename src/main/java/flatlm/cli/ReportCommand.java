@@ -1,6 +1,5 @@
 package flatlm.cli;
 
-import flatlm.experiment.ExperimentPlan;
 import flatlm.experiment.ReportFiles;
 import flatlm.experiment.Reproduction;
 import flatlm.util.BadInputException;
@@ -24,14 +23,16 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        List<Reproduction> all = new java.util.ArrayList<>(); // every directory checked before any is rewritten
         for (Path dir : dirs) {
             Path planFile = dir.resolve(Reproduction.PLAN_FILE);
             if (!Files.isRegularFile(planFile))
                 throw new BadInputException(dir + ": not a reproduction directory (no " + Reproduction.PLAN_FILE + ")");
-            ExperimentPlan plan = Reproduction.load(planFile.toString());
-            Reproduction r = new Reproduction(plan, dir, true);
+            all.add(new Reproduction(Reproduction.load(planFile.toString()), dir, true));
+        }
+        for (Reproduction r : all) {
             Path report = ReportFiles.write(r, null);
-            System.out.printf("%s: %d models; report: %s%n", dir, r.collect().size(), report);
+            System.out.printf("%s: %d models; report: %s%n", r.out(), r.collect().size(), report);
         }
         return 0;
     }

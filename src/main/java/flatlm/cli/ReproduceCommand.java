@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
         + "PCFG, longer runs, ~1 hour), paper (the paper's sizes and steps, for GPUs: use --plan).",
         "Example: flatlm reproduce --preset quick --out runs/quick"})
 public final class ReproduceCommand implements Callable<Integer> {
-    @Option(names = "--preset", defaultValue = "quick", description = "tiny, quick, cpu or paper, or a YAML file of the same "
+    @Option(names = "--preset", defaultValue = "quick", description = "tiny, quick, cpu, paper or lm (the causal-lm language), or a YAML file of the same "
         + "form as experiments/quick.yaml (default: ${DEFAULT-VALUE}).")
     String preset;
 

@@ -46,6 +46,8 @@ public final class SweepCommand implements Callable<Integer> {
             System.out.print(Sweep.open(target, true).status());
             return 0;
         }
+        if (Files.isDirectory(target))
+            throw new BadInputException(target + " is a directory, not a sweep file (sweep --status " + target + " shows a sweep's state)");
         if (!Files.isRegularFile(target)) throw new BadInputException(target + ": no such sweep file");
         Sweep probe = Sweep.load(target, Path.of("."), true);
         Path dir = out != null ? out : Path.of("runs", "sweep-" + probe.plan().name);

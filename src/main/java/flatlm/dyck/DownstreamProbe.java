@@ -47,8 +47,6 @@ public final class DownstreamProbe {
         }
     }
 
-    public int numStrings() { return strings.size(); }
-
     /** Population error of the min-norm head fitted on the strings numbered {@code sample}. */
     public double errorOn(int[] sample) {
         int nS = sample.length, s = strings.size();

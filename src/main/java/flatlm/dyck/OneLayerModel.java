@@ -50,19 +50,11 @@ public final class OneLayerModel {
     /** The parameter vector (live, not a copy). */
     public double[] params() { return theta; }
 
-    public int offsetQ() { return offQ; }
-    public int offsetK() { return offK; }
-    public int offsetV() { return offV; }
-    public int offsetW() { return offW; }
-    public int offsetA() { return offA; }
-
     public double q(int p, int r) { return theta[offQ + p * dim + r]; }
     public double k(int p, int r) { return theta[offK + p * dim + r]; }
     public double v(int p, int r) { return theta[offV + p * dim + r]; }
     public double w(int j, int r) { return theta[offW + j * dim + r]; }
     public double a(int j) { return theta[offA + j]; }
-    public void setQ(int p, int r, double x) { theta[offQ + p * dim + r] = x; }
-    public void setK(int p, int r, double x) { theta[offK + p * dim + r] = x; }
     public void setV(int p, int r, double x) { theta[offV + p * dim + r] = x; }
     public void setW(int j, int r, double x) { theta[offW + j * dim + r] = x; }
     public void setA(int j, double x) { theta[offA + j] = x; }

@@ -41,12 +41,6 @@ public final class SgdTrajectory {
     /** The run: its label, options, points and the final model. */
     public record Run(String label, Options options, List<Point> points, OneLayerModel finalModel) {
         public Point last() { return points.get(points.size() - 1); }
-
-        /** The first evaluated step whose exact loss is below {@code threshold}, or −1. */
-        public int firstStepBelow(double threshold) {
-            for (Point p : points) if (p.loss() < threshold) return p.step();
-            return -1;
-        }
     }
 
     private SgdTrajectory() {}

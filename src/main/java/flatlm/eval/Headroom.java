@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * The headroom of a downstream task (issue 13): can it show differences between pre-trained
@@ -52,7 +51,9 @@ public final class Headroom {
             for (Integer n : sizes) {
                 if (n == null || n < 1) throw new BadInputException("--sizes must all be at least 1, got " + n);
             }
-            sizes = List.copyOf(new TreeSet<>(sizes));
+            List<Integer> rows = List.copyOf(new java.util.TreeSet<>(sizes)); // the table's rows: increasing, each once
+            if (!rows.equals(sizes)) flatlm.util.Warnings.warn("--sizes " + sizes + " read as " + rows + " (increasing, each size once)");
+            sizes = rows;
             if (test < 1) throw new BadInputException("--test must be at least 1, got " + test);
             if (seeds < 1) throw new BadInputException("--seeds must be at least 1, got " + seeds);
             if (project < 0) throw new BadInputException("--project must be >= 0 (0 = no projection), got " + project);

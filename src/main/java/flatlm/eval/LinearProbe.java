@@ -97,19 +97,6 @@ public final class LinearProbe {
      */
     public record Fit(double[] weights, double[] bias, int dim, int outputs, boolean regression,
                       double objective, int iterations, boolean converged) {
-        /** Predicted class ids (classification) of every row. */
-        public int[] predictClasses(FeatureMatrix x) {
-            if (regression) throw new IllegalStateException("a regression head predicts values");
-            double[] s = scores(x);
-            int[] out = new int[x.rows()];
-            for (int r = 0; r < out.length; r++) {
-                int best = 0;
-                for (int k = 1; k < outputs; k++) if (s[r * outputs + k] > s[r * outputs + best]) best = k;
-                out[r] = best;
-            }
-            return out;
-        }
-
         /** Predicted values (regression) of every row. */
         public double[] predictValues(FeatureMatrix x) {
             if (!regression) throw new IllegalStateException("a classification head predicts classes");

@@ -24,9 +24,10 @@ public interface Executor {
         return new LocalExecutor(workers);
     }
 
-    /** One Slurm job array per stage (sbatch/squeue); a one-line error where sbatch is absent. */
+    /** One Slurm job array per stage (sbatch/squeue); a one-line error where there is no cluster or it refuses the options. */
     static Executor slurm(SlurmOptions options) {
         Slurm.require();
+        Slurm.testOptions(options.sbatchLines());
         return new SlurmExecutor(options);
     }
 }

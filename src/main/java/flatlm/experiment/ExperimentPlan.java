@@ -58,7 +58,7 @@ public final class ExperimentPlan {
         public int probeSeeds = flatlm.eval.Probe.Setup.defaults().seeds();
         /** Random projection of the probe's features to this many dimensions (0 = none). */
         public int probeProject = flatlm.eval.Probe.Setup.defaults().project();
-        /** Tr(H) estimator: fisher (the paper's) or hutchinson. */
+        /** Tr(H) estimator ({@link Estimator}): fisher (the paper's) or hutchinson; a sweep may say none. */
         public String flatness = "fisher";
         /** Tr(H) stops at this relative standard error (at least 20 samples) ... */
         public double flatnessRelStderr = flatlm.flatness.Budget.DEFAULT_REL_STDERR;
@@ -78,6 +78,70 @@ public final class ExperimentPlan {
          */
         public int evalSentences = flatlm.train.HeldOutSpec.DEFAULT_SENTENCES;
         public long evalSeed = flatlm.train.HeldOutSpec.DEFAULT_SEED;
+
+        /** The Tr(H) estimators a measure section may name. */
+        public enum Estimator {
+            FISHER("fisher"), HUTCHINSON("hutchinson"), /** No Tr(H) (sweeps only: the report's comparisons need it). */ NONE("none");
+
+            public final String id;
+
+            Estimator(String id) {
+                this.id = id;
+            }
+
+            /** The estimator of {@code flatness}, or null for an unknown name. */
+            static Estimator of(String name) {
+                for (Estimator e : values()) if (e.id.equals(name)) return e;
+                return null;
+            }
+        }
+
+        /** This section's estimator (validated). */
+        public Estimator estimator() {
+            return Estimator.of(flatness);
+        }
+
+        /**
+         * The one check of a measure section, for {@code reproduce} and {@code sweep}: probe sizes,
+         * seeds and representations, the estimator (NONE only where {@code noneAllowed}) and its
+         * budget, the held-out set. Empty lists stand for null ones.
+         */
+        public void validate(String source, boolean noneAllowed) {
+            if (tasks == null) tasks = new ArrayList<>();
+            if (probeCurve == null) probeCurve = new ArrayList<>();
+            if (probeRepresentation == null) probeRepresentation = new LinkedHashMap<>();
+            if (probeLayers == null) probeLayers = new ArrayList<>();
+            if (probeTrain < 1) throw new BadInputException(source + ": measure.probeTrain must be at least 1");
+            for (int n : probeCurve) if (n < 1)
+                throw new BadInputException(source + ": measure.probeCurve sizes must be at least 1, got " + n);
+            if (probeSeeds < 1) throw new BadInputException(source + ": measure.probeSeeds must be at least 1");
+            for (var e : probeRepresentation.entrySet()) {
+                if (!tasks.contains(e.getKey())) throw new BadInputException(source + ": measure.probeRepresentation names "
+                    + e.getKey() + ", which is not in measure.tasks " + tasks);
+                try {
+                    flatlm.eval.Representation.parse(e.getValue());
+                } catch (BadInputException x) {
+                    throw new BadInputException(source + ": measure.probeRepresentation." + e.getKey() + ": " + x.getMessage());
+                }
+            }
+            for (String r : probeLayers) {
+                try {
+                    flatlm.eval.Representation.Read.parse(r);
+                } catch (BadInputException x) {
+                    throw new BadInputException(source + ": measure.probeLayers: " + x.getMessage());
+                }
+            }
+            Estimator e = Estimator.of(flatness);
+            if (e == null || (e == Estimator.NONE && !noneAllowed))
+                throw new BadInputException(source + ": measure.flatness must be fisher" + (noneAllowed ? ", hutchinson or none" : " or hutchinson")
+                    + ", got '" + flatness + "'");
+            if (!(flatnessRelStderr > 0)) throw new BadInputException(source + ": measure.flatnessRelStderr must be positive");
+            if (flatnessMaxSamples < 2) throw new BadInputException(source + ": measure.flatnessMaxSamples must be at least 2, got "
+                + flatnessMaxSamples);
+            if (flatnessMaxSeconds != null && !(flatnessMaxSeconds > 0))
+                throw new BadInputException(source + ": measure.flatnessMaxSeconds must be positive (or left out: no time limit)");
+            if (evalSentences < 1) throw new BadInputException(source + ": measure.evalSentences must be at least 1");
+        }
 
         /** The held-out set of the measured exact loss (results.csv) and of every run's training log. */
         public flatlm.train.HeldOutSpec heldOut() {
@@ -181,38 +245,8 @@ public final class ExperimentPlan {
         if (measure.tasks == null || measure.tasks.isEmpty()) throw new BadInputException(source + ": measure.tasks must name at least one task");
         if (seeds == null || seeds.isEmpty()) throw new BadInputException(source + ": seeds must name at least one pre-training seed");
         if (seeds.stream().distinct().count() != seeds.size()) throw new BadInputException(source + ": seeds has duplicates: " + seeds);
-        for (long s : seeds) if (s < 1 || s >= RunSpec.SEED_LIMIT)
-            throw new BadInputException(source + ": seeds must be in 1.." + (RunSpec.SEED_LIMIT - 1) + ", got " + s);
-        if (measure.probeTrain < 1) throw new BadInputException(source + ": measure.probeTrain must be at least 1");
-        if (measure.probeCurve == null) measure.probeCurve = new ArrayList<>();
-        for (int n : measure.probeCurve) if (n < 1)
-            throw new BadInputException(source + ": measure.probeCurve sizes must be at least 1, got " + n);
-        if (measure.probeSeeds < 1) throw new BadInputException(source + ": measure.probeSeeds must be at least 1");
-        if (measure.probeRepresentation == null) measure.probeRepresentation = new LinkedHashMap<>();
-        for (var e : measure.probeRepresentation.entrySet()) {
-            if (!measure.tasks.contains(e.getKey())) throw new BadInputException(source + ": measure.probeRepresentation names "
-                + e.getKey() + ", which is not in measure.tasks " + measure.tasks);
-            try {
-                flatlm.eval.Representation.parse(e.getValue());
-            } catch (BadInputException x) {
-                throw new BadInputException(source + ": measure.probeRepresentation." + e.getKey() + ": " + x.getMessage());
-            }
-        }
-        if (measure.probeLayers == null) measure.probeLayers = new ArrayList<>();
-        for (String r : measure.probeLayers) {
-            try {
-                flatlm.eval.Representation.Read.parse(r);
-            } catch (BadInputException x) {
-                throw new BadInputException(source + ": measure.probeLayers: " + x.getMessage());
-            }
-        }
-        if (!measure.flatness.equals("fisher") && !measure.flatness.equals("hutchinson"))
-            throw new BadInputException(source + ": measure.flatness must be fisher or hutchinson, got '" + measure.flatness + "'");
-        if (!(measure.flatnessRelStderr > 0)) throw new BadInputException(source + ": measure.flatnessRelStderr must be positive");
-        if (measure.flatnessMaxSamples < 2) throw new BadInputException(source + ": measure.flatnessMaxSamples must be at least 2, got "
-            + measure.flatnessMaxSamples);
-        if (measure.flatnessMaxSeconds != null && !(measure.flatnessMaxSeconds > 0))
-            throw new BadInputException(source + ": measure.flatnessMaxSeconds must be positive (or left out: no time limit)");
+        for (long s : seeds) RunSpec.requirePretrainingSeed(source + ": seeds", s);
+        measure.validate(source, false);
         if (size != null && size.sizes.isEmpty()) throw new BadInputException(source + ": size.sizes is empty");
         if (size != null) for (String k : List.of("d", "heads", "layers", "dInter"))
             if (!size.embedInto.containsKey(k)) throw new BadInputException(source + ": size.embedInto needs '" + k + "'");

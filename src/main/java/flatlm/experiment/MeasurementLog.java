@@ -26,7 +26,8 @@ import java.util.Map;
  * (checkpoint and variant), code the build that measured it and rows its rows of type T
  * ({@link ResultRow}s: one per probe training size, the main size first). Lines are appended
  * as each model is measured, so an interrupted measurement resumes with the next model; a line
- * cut by the interruption is ignored, and the next append starts on a line of its own.
+ * cut by the interruption, or damaged otherwise, is ignored and named (a warning with file:line),
+ * and the next append starts on a line of its own.
  */
 final class MeasurementLog<T> {
     static final String FILE = "measurements.jsonl";
@@ -58,18 +59,32 @@ final class MeasurementLog<T> {
         this.key = key;
         this.code = flatlm.util.BuildInfo.commit();
         if (!Files.isRegularFile(file)) return;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        boolean endsCut = Files.size(file) > 0 && !endsWithNewline();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
             if (line.isBlank()) continue;
             try {
                 JsonNode n = JSON.readTree(line);
-                if (!key.equals(n.path("key").asText()) || !n.path("rows").isArray()) continue;
+                if (!n.isObject() || !n.path("rows").isArray() || !n.path("id").isTextual() || !n.path("key").isTextual())
+                    throw new IllegalArgumentException("not a measurement");
+                if (!key.equals(n.path("key").asText())) continue; // measured under other settings
                 List<T> rs = new ArrayList<>();
                 for (JsonNode r : n.get("rows")) rs.add(JSON.treeToValue(r, type));
                 rows.put(n.path("id").asText(), rs);
             } catch (IOException | IllegalArgumentException e) {
-                // a line cut by an interruption
+                boolean cut = i == lines.size() - 1 && endsCut;
+                damaged(file + ":" + (i + 1) + ": " + (cut ? "a line cut by an interruption" : "a damaged line, not a measurement")
+                    + "; ignored (the model it held counts as not measured)");
             }
         }
+    }
+
+    /** Damaged lines already named in this JVM (a log is opened again by each job and by the report). */
+    private static final java.util.Set<String> NAMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private static void damaged(String message) {
+        if (NAMED.add(message)) Warnings.warn(message);
     }
 
     /** The rows of model {@code id} (main probe size first), or null when it was not measured with this key. */
@@ -88,10 +103,7 @@ final class MeasurementLog<T> {
             boolean cut = Files.isRegularFile(file) && Files.size(file) > 0 && !endsWithNewline();
             try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND)) {
-                if (cut) {
-                    w.write('\n'); // end the line an interruption cut, so it cannot swallow this one
-                    Warnings.warn(file + ": its last line was cut (an interrupted measurement); it is ignored");
-                }
+                if (cut) w.write('\n'); // end the line an interruption cut (named when read), so it cannot swallow this one
                 w.write(JSON.writeValueAsString(n));
                 w.write('\n');
             }

@@ -130,7 +130,7 @@ final class Measurer {
                             String checkpoint, TrainConfig training) {
         ExactLoss.Result l = loss(model);
         List<Probes> probes = probes(model);
-        Estimate t = "none".equals(plan.measure.flatness) ? null : flatness(model);
+        Estimate t = plan.measure.estimator() == ExperimentPlan.Measure.Estimator.NONE ? null : flatness(model);
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes) {
             out.add(ResultRow.builder().model(experiment, run, variant).at(seed, step, x).parameters(model.numParameters())

@@ -4,6 +4,7 @@ import flatlm.report.Report;
 import flatlm.report.ResultRow;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,11 +14,23 @@ import java.util.Map;
 public final class ReportFiles {
     private ReportFiles() {}
 
-    /** Writes the report into the reproduction's directory; returns report.html. */
+    /** The wall-clock minutes of the last reproduction, kept for a report rebuilt later ({@code flatlm report}). */
+    static final String WALL_CLOCK = "wall_clock_minutes.txt";
+
+    /** Writes the report into the reproduction's directory; returns report.html. Minutes null: those of the last reproduction. */
     public static Path write(Reproduction r, Double minutes) throws IOException {
         ExperimentPlan plan = r.plan();
         List<ResultRow> rows = r.collect();
         Path out = r.out();
+        Path wall = out.resolve(WALL_CLOCK);
+        if (minutes != null) flatlm.util.Io.writeString(wall, minutes + "\n");
+        else if (Files.isRegularFile(wall)) {
+            try {
+                minutes = Double.valueOf(Files.readString(wall).strip());
+            } catch (NumberFormatException e) {
+                flatlm.util.Warnings.warn(wall + ": not a number of minutes; the report has no wall-clock time");
+            }
+        }
         String preset = "./flatlm reproduce --preset " + plan.name + " --out " + out;
         Map<String, String> commands = new LinkedHashMap<>();
         String task = plan.measure.tasks.get(0);

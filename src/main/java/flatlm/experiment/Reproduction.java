@@ -24,12 +24,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A reproduction: the runs of an {@link ExperimentPlan} trained (or found finished by their
  * config hash), every model measured, the rows collected. Layout of the output directory:
- * {@code plan.yaml} (the plan as run), {@code runs/EXPERIMENT-LABEL-HASH/} (a pretrain run
+ * {@code plan.yaml} (the plan as run), {@code runs/EXPERIMENT-LABEL-sSEED-HASH/} (a pretrain run
  * directory plus {@code measurements.jsonl} and {@code done.json}), {@code dyck/},
  * {@code reproduce.log}, and the report files.
  */
@@ -47,8 +46,8 @@ public final class Reproduction {
     /** Run id → the earlier planned run with the same config hash, whose training it shares. */
     private final Map<String, RunSpec> sameAs = new LinkedHashMap<>();
     private final Log log;
-    private final AtomicInteger trained = new AtomicInteger();
-    private final AtomicInteger reused = new AtomicInteger();
+    /** Warnings of {@link #collect} already given (the report collects twice). */
+    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** What a reproduction did. */
     public record Summary(List<ResultRow> rows, int trained, int reused, Map<String, String> failures, double minutes) {}
@@ -195,26 +194,12 @@ public final class Reproduction {
 
     /** Lists the jobs and runs without running anything. */
     public String describe() {
-        StringBuilder b = new StringBuilder();
-        b.append(String.format("plan '%s': %s%n", plan.name, plan.description));
-        b.append(String.format("language: %s; saturation: KL < %s nats%n", plan.language.describe(), plan.saturationKl));
-        b.append(String.format("pre-training seeds: %s; probe training sizes: %s (main %d)%n", plan.seeds,
-            java.util.Arrays.toString(plan.probeSizes()), plan.measure.probeTrain));
-        b.append(String.format("runs (%d):%n", runs.size()));
-        for (RunSpec r : runs) {
-            Path dir = trainingDir(r);
-            String state = (sameAs.containsKey(r.id()) ? "trained as " + sameAs.get(r.id()).id() + ": " : "")
-                + (Files.isRegularFile(dir.resolve(DONE)) ? "finished, reused" : Files.isDirectory(dir) ? "started, resumes" : "to run");
-            var c = r.config();
-            b.append(String.format("  %-28s %s  %s d=%s L=%s, %d steps x batch %d, %s/%s lr %s%s  [%s]%n", r.id(), r.hash(),
-                c.model.preset, c.model.d == null ? "preset" : c.model.d, c.model.layers == null ? "preset" : c.model.layers,
-                c.steps, c.batchSize, c.algorithm, c.optimizer.name, c.optimizer.lr,
-                r.parent() == null ? "" : ", continues " + r.parent().id(), state));
-        }
-        b.append(String.format("jobs (%d):%n", jobs().list().size()));
-        for (Jobs.Job j : jobs().list())
-            b.append(String.format("  %-36s%s%n", j.id(), j.after().isEmpty() ? "" : " after " + String.join(", ", j.after())));
-        return b.toString();
+        return PlanListing.of(this);
+    }
+
+    /** The earlier planned run whose training run {@code id} shares (the same config hash), or null. */
+    RunSpec sameAs(String id) {
+        return sameAs.get(id);
     }
 
     /**
@@ -252,9 +237,7 @@ public final class Reproduction {
         Executor.Result o = executor.run(new ReproductionWorkload(this));
         o.failures().forEach((job, why) -> log.info("FAILED " + job + ": " + why));
         List<ResultRow> rows = collect();
-        // jobs run in other processes (Slurm tasks) count their runs there: count their train jobs here
-        int t = executor instanceof LocalExecutor ? trained.get() : (int) o.ran().stream().filter(j -> j.startsWith("train ")).count();
-        int u = executor instanceof LocalExecutor ? reused.get() : (int) o.alreadyDone().stream().filter(j -> j.startsWith("train ")).count();
+        int t = trainJobs(o.ran()), u = trainJobs(o.alreadyDone()); // from the outcome, the same on every executor
         log.info(String.format("done: %d runs trained, %d reused, %d models measured, %d failure(s)", t, u, rows.size(),
             o.failures().size()));
         return new Summary(rows, t, u, o.failures(), log.minutes());
@@ -273,8 +256,18 @@ public final class Reproduction {
     public List<ResultRow> collect() throws IOException {
         List<ResultRow> rows = new ArrayList<>();
         java.util.function.Predicate<String> current = id -> !id.contains("|") || derivations().contains(id.substring(id.indexOf('|') + 1));
-        for (RunSpec r : runs) { // rows measured before the training columns existed take them from the run's config
-            for (ResultRow row : MeasurementLog.of(r.dir(out), measureKey).rows(current))
+        for (RunSpec r : runs) {
+            MeasurementLog<ResultRow> mlog = MeasurementLog.of(r.dir(out), measureKey);
+            String run = out.relativize(r.dir(out)).toString();
+            if (!Files.isRegularFile(trainingDir(r).resolve(DONE))) { // rows of an unfinished run are not a finished run's
+                if (!mlog.rows().isEmpty() && warned.add(run)) Warnings.warn(run + ": not finished (no " + DONE + "); its rows are left out");
+                continue;
+            }
+            List<String> missing = new ArrayList<>();
+            for (Path cp : measuredCheckpoints(r)) if (mlog.get(cp.getFileName().toString()) == null) missing.add(cp.getFileName().toString());
+            if (!missing.isEmpty() && warned.add(run + missing))
+                Warnings.warn(run + ": " + missing.size() + " model(s) not measured (" + String.join(", ", missing) + "); left out");
+            for (ResultRow row : mlog.rows(current)) // rows measured before the training columns existed take them from the run's config
                 rows.add(row.algorithm().isEmpty() ? row.withTraining(r.config().algorithm, r.config().labelsPerContextK()) : row);
         }
         if (plan.algorithms != null && plan.algorithms.lookup) {
@@ -302,8 +295,12 @@ public final class Reproduction {
     // ------------------------------------------------------------------ training
 
     private void train(RunSpec r) throws IOException {
-        if (RunTraining.train(r, r.dir(out), out, log, plan.saturationKl, () -> finalCheckpoint(r.parent()))) trained.incrementAndGet();
-        else reused.incrementAndGet();
+        RunTraining.train(r, r.dir(out), out, log, plan.saturationKl, () -> finalCheckpoint(r.parent()));
+    }
+
+    /** How many of {@code jobs} train a run of its own (a run trained as another's copy counts once, as that one). */
+    private int trainJobs(List<String> jobs) {
+        return (int) runs.stream().filter(r -> !sameAs.containsKey(r.id()) && jobs.contains("train " + r.id())).count();
     }
 
     private Path finalCheckpoint(RunSpec r) throws IOException {
@@ -340,11 +337,8 @@ public final class Reproduction {
 
     private void measureRun(RunSpec r) throws IOException {
         MeasurementLog<ResultRow> mlog = MeasurementLog.of(r.dir(out), measureKey);
-        List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
-        if (!r.experiment().equals("convergence")) cps = cps.subList(cps.size() - 1, cps.size());
-        else if (r.parent() != null) cps = cps.subList(1, cps.size()); // its step 0 is the parent's last checkpoint
         Measurer m = null;
-        for (Path cp : cps) {
+        for (Path cp : measuredCheckpoints(r)) {
             String id = cp.getFileName().toString();
             long step = Checkpoint.readState(cp).step();
             List<ResultRow> rows = mlog.get(id);
@@ -376,6 +370,13 @@ public final class Reproduction {
                 layerProbes.measure(r, cp, rows.get(0).kl(), m, log);
             }
         }
+    }
+
+    /** The checkpoints of run {@code r} that are measured: a convergence run's every one (a continuation's own), else the last. */
+    private List<Path> measuredCheckpoints(RunSpec r) throws IOException {
+        List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
+        if (cps.isEmpty() || !r.experiment().equals("convergence")) return cps.subList(Math.max(0, cps.size() - 1), cps.size());
+        return r.parent() != null ? cps.subList(1, cps.size()) : cps; // a continuation's step 0 is its parent's last checkpoint
     }
 
     private Path lookupDir() {

@@ -24,6 +24,12 @@ public record RunSpec(String experiment, String label, long seed, TrainConfig co
     /** Pre-training seeds are below this, so that continuation data seeds never collide with them. */
     public static final long SEED_LIMIT = 1_000_000;
 
+    /** The one rule of a pre-training seed ({@code reproduce}, {@code sweep}, {@code pretrain}): an integer in 1..SEED_LIMIT-1. */
+    public static void requirePretrainingSeed(String where, long seed) {
+        if (seed < 1 || seed >= SEED_LIMIT)
+            throw new flatlm.util.BadInputException(where + ": a pre-training seed must be an integer in 1.." + (SEED_LIMIT - 1) + ", got " + seed);
+    }
+
     /** "experiment/label" (the condition, shared by its seeds). */
     public String condition() {
         return experiment + "/" + label;

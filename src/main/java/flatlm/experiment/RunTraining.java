@@ -54,15 +54,20 @@ final class RunTraining {
         if (o.divergedAt() > 0)
             throw new Jobs.RunFailed(r.id() + ": training diverged at step " + o.divergedAt() + " (non-finite loss); last good checkpoint "
                 + o.lastCheckpoint());
+        // a run resumed at its last step trains nothing: its final KL is the one logged at that step, never NaN
+        Double kl = o.last() != null ? Double.valueOf(o.last().kl())
+            : flatlm.train.CheckpointSweep.metrics(dir).getOrDefault(o.step(), Map.of()).get("kl");
+        if (kl == null) throw new Jobs.RunFailed(r.id() + ": resumed at its last step " + o.step() + " but " + Trainer.METRICS
+            + " holds no exact KL of that step; delete " + dir + " to train it again");
         Map<String, Object> done = new LinkedHashMap<>();
         done.put("hash", r.hash());
         done.put("provenance", r.provenance().record());
         done.put("steps", o.step());
-        done.put("kl", o.last() == null ? null : o.last().kl());
+        done.put("kl", kl);
         done.put("minutes", (System.nanoTime() - t0) / 60e9);
         Files.writeString(dir.resolve(Reproduction.DONE), Configs.toJson(done), StandardCharsets.UTF_8);
-        log.info(String.format("finished %s: exact KL %.4f (%s)", r.id(), o.last() == null ? Double.NaN : o.last().kl(),
-            o.last() != null && Saturation.saturated(o.last().kl(), saturationKl) ? "saturated" : "not saturated"));
+        log.info(String.format("finished %s: exact KL %.4f (%s)", r.id(), kl, Saturation.saturated(kl, saturationKl) ? "saturated"
+            : "not saturated"));
         return true;
     }
 

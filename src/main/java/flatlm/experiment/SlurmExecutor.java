@@ -182,7 +182,14 @@ final class SlurmExecutor implements Executor {
             args.add("--dependency=afterok:" + String.join(":", after));
             args.add("--kill-on-invalid-dep=yes");
         }
-        String array = Slurm.sbatch(args, script);
+        String array;
+        try {
+            array = Slurm.sbatch(args, script);
+        } catch (Slurm.Refused e) {
+            Files.deleteIfExists(tasks); // nothing was submitted: leave nothing that says otherwise
+            Files.deleteIfExists(script);
+            throw e;
+        }
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("array", array);
         rec.put("file", name);

@@ -187,12 +187,16 @@ public final class Sweep {
         Files.writeString(out.resolve(PLAN_FILE), Configs.toJson(plan) + "\n", StandardCharsets.UTF_8);
         log.info(String.format("sweep '%s' into %s: %d runs (%d points x %d stage(s)), %s", plan.name, out, runs.size(),
             plan.points.size(), plan.stages.size(), how));
+        List<String> completeBefore = new java.util.ArrayList<>(); // a run found complete counts as found done, whatever its marker says
+        for (RunSpec r : runs) if (complete(r)) completeBefore.add(r.id());
         Executor.Result o = executor.run(new SweepWorkload(this));
         o.failures().forEach((job, why) -> log.info("FAILED " + job + ": " + why));
         List<Measured> rows = collect();
-        log.info(String.format("done: %d runs run, %d found done, %d checkpoints measured, %d failure(s)", o.ran().size(),
-            o.alreadyDone().size(), rows.size(), o.failures().size()));
-        return new Summary(rows, o.ran().size(), o.alreadyDone().size(), o.failures(), log.minutes());
+        int ran = (int) o.ran().stream().filter(id -> !completeBefore.contains(id)).count();
+        int found = o.alreadyDone().size() + (o.ran().size() - ran);
+        log.info(String.format("done: %d runs run, %d found done, %d checkpoints measured, %d failure(s)", ran, found, rows.size(),
+            o.failures().size()));
+        return new Summary(rows, ran, found, o.failures(), log.minutes());
     }
 
     /** sweep.csv, report.md and plots/ from what is measured so far; returns sweep.csv. */
@@ -216,7 +220,7 @@ public final class Sweep {
             String.join(", ", plan.stages.stream().map(s -> s.from == null ? s.name : s.name + " (from " + s.from + ")").toList()),
             plan.measure.tasks.isEmpty() ? "" : ", probes " + String.join(" ", plan.measure.tasks) + " at "
                 + java.util.Arrays.toString(measurePlan(runs.get(0)).probeSizes()),
-            plan.measure.flatness.equals("none") ? "" : ", Tr(H) (" + plan.measure.flatness + ")", plan.checkpoints));
+            plan.measure.estimator() == ExperimentPlan.Measure.Estimator.NONE ? "" : ", Tr(H) (" + plan.measure.flatness + ")", plan.checkpoints));
         b.append(String.format("runs (%d):%n", runs.size()));
         for (RunSpec r : runs) {
             Path dir = r.dir(out);

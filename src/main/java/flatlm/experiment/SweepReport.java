@@ -34,7 +34,7 @@ final class SweepReport {
         List<Metric> m = new ArrayList<>();
         m.add(new Metric("kl", "exact KL (nats/token)", ResultRow::kl, ResultRow::klStderr, true));
         m.add(new Metric("ce", "exact cross-entropy (nats/token)", ResultRow::ce, r -> Double.NaN, false));
-        if (!p.measure.flatness.equals("none")) m.add(new Metric("trH", "Tr(H)", ResultRow::trH, ResultRow::trHStderr, false));
+        if (p.measure.estimator() != ExperimentPlan.Measure.Estimator.NONE) m.add(new Metric("trH", "Tr(H)", ResultRow::trH, ResultRow::trHStderr, false));
         for (String t : p.measure.tasks)
             m.add(new Metric("acc-" + t.replace(':', '_'), t + " probe accuracy (" + p.measure.probeTrain + " examples)",
                 r -> r.acc(t), r -> {

@@ -78,15 +78,7 @@ final class SweepResolver {
     }
 
     private static void validateMeasure(ExperimentPlan.Measure m, TrainConfig base, String src) throws IOException {
-        if (m.tasks == null) m.tasks = new ArrayList<>();
-        if (m.probeCurve == null) m.probeCurve = new ArrayList<>();
-        if (m.probeTrain < 1) throw new BadInputException(src + ": measure.probeTrain must be at least 1");
-        for (int n : m.probeCurve) if (n < 1) throw new BadInputException(src + ": measure.probeCurve sizes must be at least 1");
-        if (m.probeSeeds < 1) throw new BadInputException(src + ": measure.probeSeeds must be at least 1");
-        if (!Set.of("fisher", "hutchinson", "none").contains(m.flatness))
-            throw new BadInputException(src + ": measure.flatness must be fisher, hutchinson or none, got '" + m.flatness + "'");
-        if (!(m.flatnessRelStderr > 0)) throw new BadInputException(src + ": measure.flatnessRelStderr must be positive");
-        if (m.evalSentences < 1) throw new BadInputException(src + ": measure.evalSentences must be at least 1");
+        m.validate(src, true); // the one check of reproduce's too; a sweep may measure no Tr(H)
         if (m.tasks.isEmpty()) return;
         Language language = base.language.build();
         for (String t : m.tasks) {
@@ -171,8 +163,9 @@ final class SweepResolver {
     /** A value of key {@code key}, checked by binding the base config with it: unknown key, wrong type, out of range. */
     private static JsonNode check(String key, JsonNode v, ObjectNode baseTree, String where) {
         if (key.equals("seed")) {
-            if (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() >= RunSpec.SEED_LIMIT)
+            if (!v.isIntegralNumber())
                 throw new BadInputException(where + ": a pre-training seed must be an integer in 1.." + (RunSpec.SEED_LIMIT - 1) + ", got " + v);
+            RunSpec.requirePretrainingSeed(where, v.asLong());
             return v;
         }
         if (!key.matches("[A-Za-z][A-Za-z0-9]*(\\.[A-Za-z][A-Za-z0-9]*)*"))

@@ -40,10 +40,6 @@ public record Budget(double relStderr, long minSamples, long maxSamples, double 
         return new Budget(relStderr, Math.min(minSamples, n), n, maxSeconds);
     }
 
-    public Budget withMinSamples(long n) {
-        return new Budget(relStderr, n, Math.max(maxSamples, n), maxSeconds);
-    }
-
     public Budget withMaxSeconds(double s) {
         return new Budget(relStderr, minSamples, maxSamples, s);
     }

@@ -5,9 +5,10 @@ import flatlm.stats.RunningStats;
 import java.util.function.DoubleSupplier;
 
 /**
- * Unbiased estimators of the trace of the Hessian of the single-mask pre-training loss
+ * Estimators of the trace of the Hessian of the single-mask pre-training loss
  * {@code L(θ) = E_x E_i [ℓ(θ; x, i)]} (SPEC.md section 4), each with a standard error and an
- * adaptive stop ({@link Budget}).
+ * adaptive stop ({@link Budget}): Hutchinson's is unbiased for Tr(H) at every θ; the Fisher
+ * trace is an unbiased estimate of F, which equals Tr(H) only at saturation (below).
  *
  * <ul>
  * <li><b>Fisher</b> (the paper's App. B.1): {@code F = E_x E_{y~q_θ(·|x)} ||∇θ log q_θ(y|x)||²}, the

@@ -126,11 +126,19 @@ public final class CheckpointSweep {
 
     /** The CSV text: one line per checkpoint, the columns of {@link #header}. */
     public static String csv(List<Row> rows) {
+        return csv(rows, Map.of());
+    }
+
+    /** {@link #csv} with {@code fixed} columns after the step. */
+    public static String csv(List<Row> rows, Map<String, String> fixed) {
         boolean regression = !rows.isEmpty() && rows.get(0).result().regression();
-        StringBuilder sb = new StringBuilder(String.join(",", header(regression))).append('\n');
+        List<String> h = header(regression);
+        h.addAll(1, fixed.keySet());
+        StringBuilder sb = new StringBuilder(String.join(",", h)).append('\n');
         for (Row r : rows) {
             List<String> cells = new ArrayList<>();
             cells.add(Long.toString(r.step()));
+            cells.addAll(fixed.values());
             cells.add(num(r.result().accuracy().mean()));
             cells.add(num(r.result().accuracy().std()));
             if (regression) {
@@ -162,13 +170,25 @@ public final class CheckpointSweep {
 
     /** Writes {@code json} to {@code jsonFile} and the CSV beside it (same name, {@code .csv}). Returns the CSV path. */
     public static Path write(Path jsonFile, Path runDir, List<Row> rows) throws IOException {
+        return write(jsonFile, runDir, rows, Map.of());
+    }
+
+    /**
+     * {@link #write}, with {@code fixed} columns (e.g. the probe's layer and read) after the step in
+     * every CSV line and as top-level keys of the JSON document.
+     */
+    public static Path write(Path jsonFile, Path runDir, List<Row> rows, Map<String, String> fixed) throws IOException {
         Path parent = jsonFile.toAbsolutePath().getParent();
         if (parent != null) Files.createDirectories(parent);
         String name = jsonFile.getFileName().toString();
         String stem = name.endsWith(".json") ? name.substring(0, name.length() - 5) : name;
         Path csvFile = jsonFile.resolveSibling(stem + ".csv");
-        Io.writeString(jsonFile, flatlm.util.Configs.toJson(toJson(runDir, rows)) + "\n");
-        Io.writeString(csvFile, csv(rows));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("run", runDir.toString());
+        json.putAll(fixed);
+        json.putAll(toJson(runDir, rows));
+        Io.writeString(jsonFile, flatlm.util.Configs.toJson(json) + "\n");
+        Io.writeString(csvFile, csv(rows, fixed));
         return csvFile;
     }
 

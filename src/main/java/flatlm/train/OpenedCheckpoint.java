@@ -74,11 +74,13 @@ public final class OpenedCheckpoint {
 
     /** The model, transformer or LSTM, on {@code device}. */
     public MlmModel model(String device) {
+        Devices.require(device);
         return SafeTensors.loadAnyModel(modelFile(), device);
     }
 
     /** The transformer on {@code device}; a one-line error for another model kind. */
     public MlmTransformer transformer(String device) {
+        Devices.require(device);
         return SafeTensors.loadModel(modelFile(), device);
     }
 

@@ -93,6 +93,7 @@ public final class Trainer {
      * the embedding and state width, {@code layers} the depth), initialised from the seed.
      */
     public static MlmModel buildModel(TrainConfig cfg, Language language) {
+        Devices.require(cfg.device);
         if (!LstmConfig.presets().containsKey(cfg.model.preset)) {
             return new MlmTransformer(modelConfig(cfg, language), cfg.seed, cfg.device);
         }

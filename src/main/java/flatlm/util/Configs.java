@@ -70,7 +70,26 @@ public final class Configs {
         }
         if (node == null || node.isMissingNode() || node.isNull()) return YAML.createObjectNode();
         if (!node.isObject()) throw new BadInputException(file + ": a config must be a mapping of keys to values");
+        String overflow = overflowing(node, "");
+        if (overflow != null) throw new BadInputException(file + ": key '" + overflow + "' " + OVERFLOW);
         return (ObjectNode) node;
+    }
+
+    private static final String OVERFLOW = "is out of the range of a number (|x| < 1.8e308)";
+
+    /** The dotted key of a number too large for a double (YAML has no infinite number: it is an overflow), or null. */
+    private static String overflowing(JsonNode node, String at) {
+        if (node.isNumber()) return Double.isInfinite(node.doubleValue()) ? at : null;
+        for (var it = node.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String found = overflowing(e.getValue(), at.isEmpty() ? e.getKey() : at + "." + e.getKey());
+            if (found != null) return found;
+        }
+        for (int i = 0; node.isArray() && i < node.size(); i++) {
+            String found = overflowing(node.get(i), at + "[" + i + "]");
+            if (found != null) return found;
+        }
+        return null;
     }
 
     /**
@@ -87,7 +106,10 @@ public final class Configs {
                 if (child == null || !child.isObject()) child = node.putObject(k);
                 node = (ObjectNode) child;
             }
-            node.set(camel(path[path.length - 1]), scalar(e.getValue()));
+            JsonNode value = scalar(e.getValue());
+            if (overflowing(value, "") != null)
+                throw new BadInputException("key '" + e.getKey() + "': " + e.getValue() + " " + OVERFLOW);
+            node.set(camel(path[path.length - 1]), value);
         }
     }
 
@@ -100,6 +122,12 @@ public final class Configs {
                 .map(Object::toString).sorted().collect(Collectors.joining(", "));
             throw new BadInputException(source + ": unknown key '" + path(e) + "' (known here: " + known + ")");
         } catch (InvalidFormatException e) {
+            if (e.getValue() instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+                String target = e.getTargetType().getSimpleName();
+                boolean isInt = target.equals("int") || target.equals("Integer");
+                throw new BadInputException(source + ": key '" + path(e) + "' is out of the range of " + target + " ("
+                    + (isInt ? Integer.MIN_VALUE + " … " + Integer.MAX_VALUE : Long.MIN_VALUE + " … " + Long.MAX_VALUE) + "), got " + n);
+            }
             if (e.getValue() instanceof Number) {
                 throw new BadInputException(source + ": key '" + path(e) + "' must be a whole number (" + e.getTargetType().getSimpleName()
                     + "), got " + e.getValue());

@@ -75,8 +75,9 @@ class DownstreamCommandsTest {
         assertEquals(0, r.exitCode(), r.err());
         Path csv = run.resolve("downstream/probe-hmm-6.csv");
         List<String> lines = Files.readAllLines(csv);
-        assertEquals("step,accuracy_mean,accuracy_std,ce,entropy,kl,log10_kl", lines.get(0));
+        assertEquals("step,layer,read,accuracy_mean,accuracy_std,ce,entropy,kl,log10_kl", lines.get(0));
         assertEquals(List.of("0", "10", "20"), lines.subList(1, 4).stream().map(l -> l.split(",")[0]).toList());
+        assertTrue(lines.get(1).startsWith("0,final,concat,"), lines.get(1));
         assertTrue(Files.isRegularFile(run.resolve("downstream/probe-hmm-6.json")));
         assertTrue(r.out().contains("step") && r.out().contains("KL"), r.out());
     }

@@ -99,6 +99,7 @@ class ReproduceCommandTest {
         CliRunner report = CliRunner.run("report", out.toString());
         assertEquals(0, report.exitCode(), report.err());
         assertTrue(Files.isRegularFile(out.resolve("report.md")));
+        assertTrue(Files.readString(out.resolve("report.md")).contains("Wall-clock: "), "the rebuilt report keeps its wall-clock time");
         assertEquals(before, modelFiles(out));
         assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")), "flatlm report rebuilds the same bytes");
     }
@@ -121,15 +122,34 @@ class ReproduceCommandTest {
         assertTrue(checked >= 18, "checked " + checked);
     }
 
-    /** Starts {@code reproduce --preset tiny} in a child JVM (1 worker), output to child.out. */
-    private static Process child(Path dir, Path out) throws IOException {
+    /**
+     * Starts {@code reproduce --preset tiny} in a child JVM (1 worker), output to child.out; it
+     * stops (waits to be killed) once its {@code holdCount}-th log line matching {@code holdAt} is written.
+     */
+    private static Process child(Path dir, Path out, String holdAt, int holdCount) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        ProcessBuilder pb = new ProcessBuilder(java, "-Dflatlm.test.holdAt=" + holdAt, "-Dflatlm.test.holdCount=" + holdCount,
+            "-cp", System.getProperty("java.class.path"), Main.class.getName(),
             "reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "1", "--quiet");
         pb.environment().put("OMP_NUM_THREADS", "1");
         pb.environment().put("OPENBLAS_NUM_THREADS", "1");
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("child.out").toFile()));
         return pb.start();
+    }
+
+    /** Waits (10 min at most) until {@code log} holds {@code n} lines matching {@code regex} past {@code start}, then kills {@code p}. */
+    private static boolean killAt(Process p, Path log, int start, String regex, int n) throws Exception {
+        java.util.regex.Pattern re = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        boolean seen = false;
+        while (!seen && System.nanoTime() < deadline && p.isAlive()) {
+            String all = Files.isRegularFile(log) ? Files.readString(log) : "";
+            seen = all.length() > start && all.substring(start).lines().filter(l -> re.matcher(l).find()).count() >= n;
+            if (!seen) Thread.sleep(50);
+        }
+        boolean alive = p.isAlive();
+        p.destroyForcibly().waitFor();
+        return seen && alive;
     }
 
     private static int count(String text, String what) {
@@ -140,25 +160,17 @@ class ReproduceCommandTest {
     void killedAtSeveralMomentsAndRerunGivesTheSameResultsCsvBytes(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("r");
         Path log = out.resolve("reproduce.log");
-        // kill -9 while training (after 2 runs finished), while measuring (3 more models measured), while pruning or Dyck
-        List<java.util.function.BiPredicate<String, String>> moments = List.of(
-            (all, now) -> count(now, "finished ") >= 2,
-            (all, now) -> count(now, "measured ") >= 3,
-            (all, now) -> now.contains("measured pruning") || now.contains("dyck: n"));
-        int killed = 0;
+        // kill -9 while training (after 2 runs finished), while measuring (3 more models measured), while pruning or Dyck;
+        // the child stops at each moment (it waits to be killed), so each kill lands there
+        List<Map.Entry<String, Integer>> moments = List.of(Map.entry("finished ", 2), Map.entry("measured ", 3),
+            Map.entry("measured pruning|dyck: n", 1));
         for (var moment : moments) {
             int start = Files.isRegularFile(log) ? Files.readString(log).length() : 0;
-            Process p = child(dir, out);
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-            while (System.nanoTime() < deadline && p.isAlive()) {
-                String all = Files.isRegularFile(log) ? Files.readString(log) : "";
-                if (all.length() > start && moment.test(all, all.substring(start))) break;
-                Thread.sleep(10);
-            }
-            if (p.isAlive()) killed++;
-            p.destroyForcibly().waitFor();
+            Process p = child(dir, out, moment.getKey(), moment.getValue());
+            assertTrue(killAt(p, log, start, moment.getKey(), moment.getValue()),
+                "not killed at '" + moment.getKey() + "' x" + moment.getValue() + ": " + Files.readString(dir.resolve("child.out")));
         }
-        assertTrue(killed >= 2, "killed " + killed + " times: " + Files.readString(dir.resolve("child.out")));
+        int killed = moments.size();
         CliRunner last = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "2", "--quiet");
         assertEquals(0, last.exitCode(), last.err());
         assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")),
@@ -169,16 +181,11 @@ class ReproduceCommandTest {
     @Test
     void aKilledReproductionRedoesNoFinishedRun(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("r");
-        Process p = child(dir, out);
         Path log = out.resolve("reproduce.log");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        // kill once two runs are finished and the third is under way
-        while (System.nanoTime() < deadline && p.isAlive()) {
-            if (Files.isRegularFile(log) && Files.readString(log).split("finished ", -1).length > 3) break;
-            Thread.sleep(20);
-        }
-        assertTrue(p.isAlive(), "the child ended before it could be killed: " + Files.readString(dir.resolve("child.out")));
-        p.destroyForcibly().waitFor();
+        // killed once two runs are finished and the third is under way (it waits at its start to be killed)
+        Process p = child(dir, out, "^\\[[0-9:]+\\] train ", 3);
+        assertTrue(killAt(p, log, 0, "^\\[[0-9:]+\\] train ", 3), "the child ended before it could be killed: "
+            + Files.readString(dir.resolve("child.out")));
         List<Path> finished = new ArrayList<>();
         try (Stream<Path> s = Files.list(out.resolve("runs"))) {
             s.filter(r -> Files.isRegularFile(r.resolve("done.json"))).forEach(finished::add);
@@ -204,6 +211,54 @@ class ReproduceCommandTest {
         }
         assertTrue(again.out().contains("reused"), again.out());
         assertTrue(Files.isRegularFile(out.resolve("report.html")));
+    }
+
+    /** One run directory of {@code out} by its name's prefix (runs/PREFIX-HASH). */
+    private static Path runDir(Path out, String prefix) throws IOException {
+        try (Stream<Path> s = Files.list(out.resolve("runs"))) {
+            return s.filter(r -> r.getFileName().toString().matches(java.util.regex.Pattern.quote(prefix) + "-[0-9a-f]{10}"))
+                .findFirst().orElseThrow();
+        }
+    }
+
+    @Test
+    void damagedMeasurementsAreNamedByReportAndRepairedByAResumeThatRewritesNoFinishedRun(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("r");
+        try (Stream<Path> w = Files.walk(shared.resolve("r"))) {
+            for (Path f : w.toList()) {
+                Path to = out.resolve(shared.resolve("r").relativize(f).toString());
+                if (Files.isDirectory(f)) Files.createDirectories(to);
+                else Files.copy(f, to);
+            }
+        }
+        Path cut = runDir(out, "convergence-adamw-s1"), torn = runDir(out, "convergence-sgd-s1"), garbage = runDir(out, "algorithms-sam-s1"),
+            unfinished = runDir(out, "size-d16-s2");
+        Path m = Path.of("measurements.jsonl");
+        List<String> lines = Files.readAllLines(cut.resolve(m));
+        Files.writeString(cut.resolve(m), lines.get(0) + "\n"); // cut to its first line: two models lost
+        String t = Files.readString(torn.resolve(m));
+        Files.writeString(torn.resolve(m), t.substring(0, t.length() - 40)); // the last line cut mid-JSON
+        int tornLine = (int) Files.readString(torn.resolve(m)).lines().count();
+        Files.writeString(garbage.resolve(m), "{garbage\n" + Files.readString(garbage.resolve(m)));
+        String kl = flatlm.util.Configs.parseJson(Files.readString(unfinished.resolve("done.json"))).get("kl").asText();
+        Files.delete(unfinished.resolve("done.json"));
+        Map<Path, byte[]> dones = new TreeMap<>();
+        for (Path r : List.of(cut, torn, garbage)) dones.put(r, Files.readAllBytes(r.resolve("done.json")));
+
+        CliRunner report = CliRunner.run("report", out.toString());
+        assertEquals(0, report.exitCode(), report.err());
+        String err = report.err();
+        assertTrue(err.contains(out.relativize(cut) + ": 2 model(s) not measured"), err);
+        assertTrue(err.contains(torn.resolve(m) + ":" + tornLine + ": a line cut by an interruption"), err);
+        assertTrue(err.contains(garbage.resolve(m) + ":1: a damaged line"), err);
+        assertTrue(err.contains(out.relativize(unfinished) + ": not finished (no done.json)"), err);
+
+        CliRunner resumed = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--jobs", "2", "--quiet");
+        assertEquals(0, resumed.exitCode(), resumed.err());
+        assertArrayEquals(uninterruptedCsv, Files.readAllBytes(out.resolve("results.csv")), "the damaged models measured again");
+        for (var e : dones.entrySet()) assertArrayEquals(e.getValue(), Files.readAllBytes(e.getKey().resolve("done.json")), e.getKey() + "");
+        assertEquals(kl, flatlm.util.Configs.parseJson(Files.readString(unfinished.resolve("done.json"))).get("kl").asText(),
+            "a run resumed at its last step records the KL logged there");
     }
 
     @Test

@@ -5,9 +5,11 @@ import flatlm.experiment.Sweep;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -23,13 +25,42 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The slurm executor on a real Slurm (scripts/slurm-local up; .ci/run brings it up): a tiny
  * sweep (2 learning rates, a continuation of each) gives the local executor's sweep.csv byte for byte; a failing array task is reported
  * with its log and resubmitted on the rerun; a killed driver's rerun adopts the tasks in flight
- * and resubmits no finished one. Skipped, with the reason, where sbatch is absent.
+ * and resubmits no finished one. Skipped, with the reason, where no cluster answers {@code sinfo}
+ * (not installed, or installed with its controller stopped).
  */
 class SlurmSweepTest {
-    static boolean sbatch() {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, "sbatch"))) return true;
-        return false;
+    /**
+     * Null when a Slurm cluster answers here ({@code sinfo} on {@code path} exits 0 within 10 s),
+     * else why not: installed is not enough (a stopped controller makes sbatch fail).
+     */
+    static String clusterDown(String path) {
+        Path sbatch = null, sinfo = null;
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (d.isEmpty()) continue;
+            if (sbatch == null && Files.isExecutable(Path.of(d, "sbatch"))) sbatch = Path.of(d, "sbatch");
+            if (sinfo == null && Files.isExecutable(Path.of(d, "sinfo"))) sinfo = Path.of(d, "sinfo");
+        }
+        if (sbatch == null || sinfo == null) return (sbatch == null ? "sbatch" : "sinfo") + " not on PATH: no Slurm here";
+        try {
+            Path log = Files.createTempFile("flatlm-sinfo", ".out");
+            try {
+                Process p = new ProcessBuilder(sinfo.toString(), "-h").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
+                    p.destroyForcibly();
+                    return "sinfo did not answer in 10 s: the Slurm controller is not running";
+                }
+                String first = Files.readString(log).strip().lines().findFirst().orElse("");
+                return p.exitValue() == 0 ? null : "the Slurm controller does not answer (sinfo exit " + p.exitValue() + ": " + first + ")";
+            } finally {
+                Files.deleteIfExists(log);
+            }
+        } catch (IOException e) {
+            return "sinfo could not run: " + e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     /** The job ids submitted from {@code out}, one set per sbatch call (submissions.jsonl). */
@@ -38,6 +69,7 @@ class SlurmSweepTest {
         Path f = out.resolve("slurm/submissions.jsonl");
         if (!Files.isRegularFile(f)) return subs;
         for (String line : Files.readAllLines(f)) {
+            if (!line.endsWith("}")) continue; // being written
             var n = flatlm.util.Configs.parseJson(line);
             Set<String> ids = new LinkedHashSet<>();
             n.path("ids").forEach(x -> ids.add(x.asText()));
@@ -48,9 +80,19 @@ class SlurmSweepTest {
 
     @Test
     void aSweepThroughSlurmMatchesTheLocalOneAndSurvivesAFailureAndAKilledDriver(@TempDir Path dir) throws Exception {
-        if (!sbatch()) System.out.println("SlurmSweepTest: SKIPPED: sbatch not on PATH (scripts/slurm-local up starts a single-node Slurm as root)");
-        assumeTrue(sbatch(), "sbatch not on PATH: no Slurm here (scripts/slurm-local up starts a single-node Slurm as root)");
-        Path file = SweepCommandTest.write(dir, "t.yaml", SweepCommandTest.tinySweep("").replace("seed: [1, 2]", "seed: [2]"));
+        String down = clusterDown(System.getenv().getOrDefault("PATH", ""));
+        String why = down + " (scripts/slurm-local up starts a single-node Slurm as root)";
+        if (down != null) System.out.println("SlurmSweepTest: SKIPPED: " + why);
+        assumeTrue(down == null, why);
+        // every task waits for a gate file before it starts, so the driver is surely still waiting when it is killed
+        Path gate = dir.resolve("gate"), wrapper = dir.resolve("flatlm-gated");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Files.writeString(wrapper, "#!/bin/sh\n"
+            + "i=0; while [ ! -e '" + gate + "' ]; do i=$((i+1)); [ $i -gt 3000 ] && { echo 'no gate after 10 min' >&2; exit 1; }; sleep 0.2; done\n"
+            + "exec '" + java + "' -Xss8m -cp '" + System.getProperty("java.class.path") + "' " + Main.class.getName() + " \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = SweepCommandTest.write(dir, "t.yaml", SweepCommandTest.tinySweep("").replace("seed: [1, 2]", "seed: [2]")
+            .replace("slurm: {poll: 0.5}", "slurm: {poll: 0.5, command: \"" + wrapper + "\"}"));
         Path local = dir.resolve("local"), slurm = dir.resolve("slurm");
         CliRunner l = CliRunner.run("sweep", file.toString(), "--out", local.toString(), "--quiet");
         assertEquals(0, l.exitCode(), l.err());
@@ -62,8 +104,7 @@ class SlurmSweepTest {
         Files.createDirectories(bad.resolve("checkpoints/step-0000000"));
         Files.writeString(bad.resolve("config.yaml"), "steps: [not, a, config\n");
 
-        // the driver, killed as soon as it has submitted both stages
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // the driver, killed as soon as it has submitted both stages (its tasks wait for the gate)
         ProcessBuilder pb = new ProcessBuilder(java, "-Xss8m", "-cp", System.getProperty("java.class.path"), Main.class.getName(), "sweep",
             file.toString(), "--out", slurm.toString(), "--executor", "slurm", "--quiet");
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("driver.out").toFile());
@@ -72,6 +113,7 @@ class SlurmSweepTest {
         while (submitted(slurm).size() < 2 && driver.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
         assertTrue(driver.isAlive(), "the driver ended before it could be killed: " + Files.readString(dir.resolve("driver.out")));
         driver.destroyForcibly().waitFor();
+        Files.writeString(gate, "");
         List<Set<String>> before = submitted(slurm);
         assertEquals(List.of(Set.of("main/lr0.001/s2", "main/lr0.003/s2"), Set.of("sgd/lr0.001/s2", "sgd/lr0.003/s2")), before);
 

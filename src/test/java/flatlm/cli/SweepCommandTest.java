@@ -83,6 +83,17 @@ class SweepCommandTest {
         assertTrue(Files.readString(out.resolve("sweep.log")).lines().noneMatch(l -> l.contains("] train ") && l.contains("after")),
             "nothing retrained");
         assertEquals(new String(bytes), Files.readString(out.resolve("sweep.csv")));
+        // every run reused though the job markers are gone (issue 26, 14): found done, not "run"
+        try (var w = Files.walk(out.resolve("jobs"))) {
+            for (Path p : w.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+        CliRunner noMarkers = CliRunner.run("sweep", file.toString(), "--out", out.toString(), "--quiet");
+        assertEquals(0, noMarkers.exitCode(), noMarkers.err());
+        assertTrue(noMarkers.out().contains("0 runs run, 8 found done"), noMarkers.out());
+        CliRunner dirAsFile = CliRunner.run("sweep", out.toString(), "--plan");
+        assertEquals(2, dirAsFile.exitCode());
+        assertTrue(dirAsFile.err().strip().equals("flatlm: error: " + out + " is a directory, not a sweep file (sweep --status " + out
+            + " shows a sweep's state)"), dirAsFile.err());
         CliRunner status = CliRunner.run("sweep", "--status", out.toString());
         assertEquals(0, status.exitCode(), status.err());
         assertTrue(status.out().contains("8 runs: 8 done, 0 running, 0 failed"), status.out());
@@ -94,6 +105,10 @@ class SweepCommandTest {
         List<String[]> cases = List.of(
             new String[] {ok.replace("optimizer.lr: [1e-3", "optimizer.lrr: [1e-3"), "unknown key 'optimizer.lrr'"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "optimizer.lr: []"), "grid 'optimizer.lr' is empty"},
+            // the measure section checked as reproduce checks it (one Measure.validate)
+            new String[] {ok.replace("flatnessMaxSamples: 100", "flatnessMaxSamples: 1"), "measure.flatnessMaxSamples must be at least 2"},
+            new String[] {ok.replace("probeSeeds: 2,", "probeSeeds: 2, probeLayers: [foo],"), "measure.probeLayers: --read must be"},
+            new String[] {ok.replace("flatness: fisher", "flatness: top-eig"), "measure.flatness must be fisher, hutchinson or none"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "model.d: [big]"), "wrong type"},
             new String[] {ok.replace("optimizer.lr: [1e-3, 3.0e-3]", "model.d: [32.5]"), "must be a whole number (Integer), got 32.5"},
             new String[] {ok.replace("seed: [1, 2]", "seed: [one]"), "pre-training seed must be an integer"},

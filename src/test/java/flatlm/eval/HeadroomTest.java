@@ -91,8 +91,16 @@ class HeadroomTest {
     void everySizeIsARowOnNestedPrefixesWithOneTestSet() throws Exception {
         Language lang = hmm(4, 4, 1, 4, 0.3, 3);
         List<DownstreamTask> tasks = List.of(lang.task("hmm:1"), lang.task("hmm:2"));
-        Headroom.Setup setup = setup(List.of(32, 8, 16), 60, 2, "tiny");
+        List<String> warnings = new java.util.ArrayList<>();
+        var old = flatlm.util.Warnings.redirect(warnings::add);
+        Headroom.Setup setup;
+        try {
+            setup = setup(List.of(32, 8, 16, 16), 60, 2, "tiny");
+        } finally {
+            flatlm.util.Warnings.redirect(old);
+        }
         assertEquals(List.of(8, 16, 32), setup.sizes());
+        assertEquals(List.of("--sizes [32, 8, 16, 16] read as [8, 16, 32] (increasing, each size once)"), warnings, "never silently");
         int[] ticks = {0};
         Headroom.Result r = Headroom.measure(lang, tasks, setup, () -> ticks[0]++);
         assertEquals(Headroom.work(lang, tasks, setup), ticks[0]);

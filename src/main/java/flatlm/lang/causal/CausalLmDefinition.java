@@ -105,6 +105,12 @@ public final class CausalLmDefinition {
         int[] ids = givenIds == null ? defaultIds(c, names, controls) : givenIds;
         for (int id : ids) {
             if (id < 0 || id >= V) throw new BadInputException("causal-lm: token id " + id + " out of range 0.." + (V - 1) + " (vocab_size of " + config + ")");
+            if (id == c.bosTokenId())
+                throw new BadInputException("causal-lm: --vocab-ids lists token id " + id + ", the BOS token (bos_token_id of " + config
+                    + "): every sentence starts with it, it cannot be a word");
+            if (seen.contains(id))
+                throw new BadInputException("causal-lm: --vocab-ids lists token id " + id + ", also a control token (--control-ids): "
+                    + "a class prefix cannot be a word");
         }
         if (ids.length < 2) throw new BadInputException("causal-lm: the vocabulary needs at least 2 token ids, got " + ids.length);
         List<String> words = new ArrayList<>(ids.length);
@@ -142,7 +148,7 @@ public final class CausalLmDefinition {
         return out.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** One id per line (blank lines and lines starting with # skipped); each in range and distinct. */
+    /** One id per line (lines starting with # skipped, blank lines only at the end); each in range and distinct. */
     static int[] readIds(Path file, int vocabSize, Path config) {
         List<String> lines;
         try {
@@ -153,7 +159,9 @@ public final class CausalLmDefinition {
         LinkedHashSet<Integer> ids = new LinkedHashSet<>();
         for (int i = 0; i < lines.size(); i++) {
             String s = lines.get(i).strip();
-            if (s.isEmpty() || s.startsWith("#")) continue;
+            if (s.isEmpty() && lines.subList(i, lines.size()).stream().allMatch(String::isBlank)) break; // blank lines at the end
+            if (s.isEmpty()) throw BadInputException.at(file, i + 1, "blank line (one token id per line; # starts a comment)");
+            if (s.startsWith("#")) continue;
             int id;
             try {
                 id = Integer.parseInt(s);

@@ -48,6 +48,24 @@ public final class RandomOpt {
             if (!(logitStd > 0) || Double.isInfinite(logitStd)) {
                 throw new BadInputException("lm random: --logit-std must be positive and finite, got " + logitStd);
             }
+            requireFits(words, controls, layers, hidden, ffn, maxPositions, tied);
+        }
+
+        /**
+         * A one-line error for sizes that cannot be held: a weight matrix past one Java array
+         * (2^31 - 1 entries), or weights (8 bytes each while drawn) past this JVM's heap.
+         */
+        private static void requireFits(int words, int controls, int layers, int hidden, int ffn, int maxPositions, boolean tied) {
+            long v = (long) SPECIAL + words + controls, d = hidden, f = ffn, p = (long) maxPositions + OptConfig.POSITION_OFFSET;
+            long largest = Math.max(Math.max(v * d, p * d), Math.max(f * d, d * d));
+            if (v > Integer.MAX_VALUE - 8 || largest > Integer.MAX_VALUE - 8)
+                throw new BadInputException("lm random: a weight matrix would have " + largest + " entries (vocabulary " + v + " x hidden "
+                    + d + "); one array holds at most 2^31 - 1: fewer --words/--controls or a smaller --hidden/--ffn/--max-positions");
+            long params = v * d * (tied ? 1 : 2) + p * d + layers * (4 * d * d + 2 * f * d + 9 * d + f) + 2 * d;
+            double gib = params * 8.0 / (1L << 30), heap = Runtime.getRuntime().maxMemory() / (double) (1L << 30);
+            if (gib > heap)
+                throw new BadInputException(String.format("lm random: %d weights need about %.1f GiB while drawn; this JVM may use "
+                    + "%.1f GiB (fewer --words or a smaller --hidden, or a larger -Xmx in FLATLM_JAVA_OPTS)", params, gib, heap));
         }
 
         /** Ids before the words: {@code <s> <pad> </s> <unk>}. */

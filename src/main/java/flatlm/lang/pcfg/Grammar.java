@@ -3,9 +3,7 @@ package flatlm.lang.pcfg;
 import flatlm.lang.Vocabulary;
 
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * An immutable, validated PCFG: nonterminals {@code 0..N-1} (in order of first appearance as a
@@ -27,7 +25,6 @@ public final class Grammar {
 
     private final String source;
     private final List<String> nonterminals;
-    private final Map<String, Integer> ids = new HashMap<>();
     private final int start;
     private final Vocabulary vocabulary;
     private final List<Rule> rules;
@@ -35,7 +32,6 @@ public final class Grammar {
     Grammar(String source, List<String> nonterminals, int start, Vocabulary vocabulary, List<Rule> rules) {
         this.source = source;
         this.nonterminals = List.copyOf(nonterminals);
-        for (int i = 0; i < this.nonterminals.size(); i++) ids.put(this.nonterminals.get(i), i);
         this.start = start;
         this.vocabulary = vocabulary;
         this.rules = Collections.unmodifiableList(List.copyOf(rules));
@@ -52,11 +48,6 @@ public final class Grammar {
 
     public String nonterminalName(int id) {
         return nonterminals.get(id);
-    }
-
-    /** The id of a nonterminal, or -1. */
-    public int nonterminalId(String name) {
-        return ids.getOrDefault(name, -1);
     }
 
     /** The start symbol (the nonterminal named {@code S}). */

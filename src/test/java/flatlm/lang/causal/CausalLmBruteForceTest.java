@@ -56,7 +56,7 @@ class CausalLmBruteForceTest {
     private void compare(TinyOpt t, double tau, int[] controls) throws Exception {
         Path dir = t.write(tmp.resolve("g" + controls.length), "model.");
         Path ids = tmp.resolve("ids.txt");
-        Files.writeString(ids, "# words\n5\n3\n\n6\n");
+        Files.writeString(ids, "# words\n5\n3\n# (a blank line here is an error: BadInputsTest)\n6\n\n");
         CausalLm lm = CausalLmDefinition.build(dir, ids, N, tau, controls);
         int K = Math.max(1, controls.length), total = 81;
         double[][] joint = new double[total][K]; // P(x, c)
