@@ -128,6 +128,7 @@ public final class Reproduction {
                         add(RunSpec.of("algorithms", e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
                             e.getValue()));
                 }
+                if (plan.noise != null) NoiseExperiment.runs(plan, adamw, seed, languageLayer()).forEach(this::add);
             }
             if (plan.size != null) {
                 for (ObjectNode sz : plan.size.sizes) {
@@ -333,6 +334,10 @@ public final class Reproduction {
     }
 
     private void measureRun(RunSpec r) throws IOException {
+        if (r.experiment().equals(NoiseExperiment.EXPERIMENT)) {
+            new NoiseExperiment(plan, out, measureKey, log).measure(r, trainingDir(r));
+            return;
+        }
         MeasurementLog<ResultRow> mlog = MeasurementLog.of(r.dir(out), measureKey);
         List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
         if (!r.experiment().equals("convergence")) cps = cps.subList(cps.size() - 1, cps.size());

@@ -1,0 +1,170 @@
+package flatlm.report;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The mechanism's claims (issue 23), per optimizer of the noise experiment, on the noisiest level
+ * (smallest k) against exact targets, paired by pre-training seed (arithmetic and verdicts:
+ * {@link Power}; the paper gives no number for this intervention):
+ * <ul>
+ *   <li>more label noise → lower Tr(H) at the same loss, a difference in differences:
+ *       Δ_s = 100·([Tr(end) − Tr(start)]_exact − [Tr(end) − Tr(start)]_k) / Tr(start) %, positive when the noisy
+ *       continuation lowered Tr(H) more (start: the convergence AdamW run's last checkpoint, which every
+ *       continuation of seed s starts from);</li>
+ *   <li>more label noise → better downstream: Δ_s = acc_k(end) − acc_exact(end) points (main task, the main probe).</li>
+ * </ul>
+ * Only seeds where both final checkpoints are saturated count. Each claim carries the KL difference of
+ * its compared checkpoints, KL_k(end) − KL_exact(end), mean ± s.e. over the same seeds.
+ */
+final class NoiseClaims {
+    static final String EXPERIMENT = "noise";
+
+    private NoiseClaims() {}
+
+    /** A noise run's label parsed: optimizer and words per context k (+∞ for exact targets); null when not OPT-kK or OPT-exact. */
+    record Level(String optimizer, double k) {
+        static Level parse(String run) {
+            int i = run == null ? -1 : run.lastIndexOf('-');
+            if (i <= 0) return null;
+            String opt = run.substring(0, i), lv = run.substring(i + 1);
+            if (lv.equals("exact")) return new Level(opt, Double.POSITIVE_INFINITY);
+            if (lv.matches("k[1-9][0-9]*")) return new Level(opt, Double.parseDouble(lv.substring(1)));
+            return null;
+        }
+
+        boolean exact() {
+            return Double.isInfinite(k);
+        }
+
+        /** "k=16" or "exact". */
+        String text() {
+            return exact() ? "exact" : "k=" + (long) k;
+        }
+
+        String run() {
+            return optimizer + "-" + (exact() ? "exact" : "k" + (long) k);
+        }
+    }
+
+    /** A tested claim with the KL difference of its compared checkpoints (noisy − exact, nats; NONE when untested). */
+    record Tested(Claims.Claim claim, Power.Estimate kl) {}
+
+    /** Optimizer → level (noisiest first, exact last) → seed → its as-trained rows by step. */
+    static Map<String, Map<Level, Map<Long, List<ResultRow>>>> byLevel(List<ResultRow> rows) {
+        Map<String, Map<Level, Map<Long, List<ResultRow>>>> out = new TreeMap<>();
+        for (var run : ReportData.bySeed(ReportData.asTrained(rows, EXPERIMENT)).entrySet()) {
+            Level l = Level.parse(run.getKey());
+            if (l == null) continue;
+            out.computeIfAbsent(l.optimizer(), k -> new TreeMap<>(Comparator.comparingDouble(Level::k))).put(l, run.getValue());
+        }
+        return out;
+    }
+
+    /** Seed → the start of its continuations: the convergence AdamW run's last checkpoint (as trained). */
+    static Map<Long, ResultRow> starts(List<ResultRow> rows) {
+        Map<Long, ResultRow> out = new TreeMap<>();
+        Map<Long, List<ResultRow>> adamw = ReportData.bySeed(ReportData.asTrained(rows, "convergence")).get("adamw");
+        if (adamw != null) for (var e : adamw.entrySet()) out.put(e.getKey(), e.getValue().get(e.getValue().size() - 1));
+        return out;
+    }
+
+    /** The final checkpoint's row (the last step; of the probed rows there, when any). */
+    static ResultRow last(List<ResultRow> g) {
+        long step = g.stream().mapToLong(ResultRow::step).max().orElse(-1);
+        return g.stream().filter(r -> r.step() == step).max(Comparator.comparingInt(ResultRow::probeTrain)).orElse(null);
+    }
+
+    static List<Claims.Claim> claims(List<ResultRow> rows, String task, double satKl) {
+        return tested(rows, task, satKl).stream().map(Tested::claim).toList();
+    }
+
+    /** The two claims per optimizer, in optimizer order. */
+    static List<Tested> tested(List<ResultRow> rows, String task, double satKl) {
+        List<Tested> out = new ArrayList<>();
+        Map<Long, ResultRow> starts = starts(rows);
+        for (var opt : byLevel(rows).entrySet()) {
+            Map<Level, Map<Long, List<ResultRow>>> levels = opt.getValue();
+            Level noisy = levels.keySet().stream().filter(l -> !l.exact()).findFirst().orElse(null);
+            Level exact = levels.keySet().stream().filter(Level::exact).findFirst().orElse(null);
+            String o = opt.getKey(), k = noisy == null ? "k" : noisy.text();
+            String trTitle = "label noise (" + o + "): Tr(H) falls more with " + k + " than with exact targets (difference in differences)";
+            String accTitle = "label noise (" + o + "): " + k + " − exact targets accuracy";
+            String trPaper = "lower with noise (Thm 4.3: label noise drives SGD toward flat minimisers; no number)";
+            String accPaper = "higher with noise (the paper's mechanism; no number)";
+            if (noisy == null || exact == null) {
+                String why = "a level is missing";
+                String note = "needs exact targets and at least one k among the " + o + " runs";
+                out.add(untested(trTitle, "", Claims.Metric.TRACE, trPaper, why, note));
+                out.add(untested(accTitle, task, Claims.Metric.ACCURACY, accPaper, why, note));
+                continue;
+            }
+            List<ResultRow[]> pairs = new ArrayList<>();
+            for (var e : levels.get(exact).entrySet()) {
+                List<ResultRow> g = levels.get(noisy).get(e.getKey());
+                ResultRow x = last(e.getValue()), n = g == null ? null : last(g);
+                if (x != null && n != null && Claims.saturated(x, satKl) && Claims.saturated(n, satKl)) pairs.add(new ResultRow[] {x, n});
+            }
+            if (pairs.isEmpty()) {
+                String note = "no seed with both final checkpoints (" + noisy.run() + ", " + exact.run() + ") saturated";
+                out.add(untested(trTitle, "", Claims.Metric.TRACE, trPaper, Claims.NOT_AT_EQUAL_LOSS, note));
+                out.add(untested(accTitle, task, Claims.Metric.ACCURACY, accPaper, Claims.NOT_AT_EQUAL_LOSS, note));
+                continue;
+            }
+            Power.Estimate kl = klDifference(pairs);
+            String klText = "ΔKL " + noisy.text() + " − exact = " + klText(kl) + " nats";
+            String steps = "final checkpoints (step " + pairs.get(0)[0].step() + "), paired by seed";
+            out.add(new Tested(trace(trTitle, trPaper, pairs, starts, noisy, steps + ", " + klText), kl));
+            Claims.Pairs acc = new Claims.Pairs(pairs, null, null, steps + "; " + klText);
+            out.add(new Tested(Claims.evaluate(EXPERIMENT, accTitle, task, Claims.Metric.ACCURACY, false, Double.NaN, accPaper, acc), kl));
+        }
+        return out;
+    }
+
+    /** "+3.1e-04 ± 1.0e-04": the KL difference with its sign. */
+    static String klText(Power.Estimate kl) {
+        return (kl.effect() >= 0 ? "+" : "") + Fmt.gpm(kl.effect(), kl.se());
+    }
+
+    private static Tested untested(String title, String task, Claims.Metric m, String paper, String why, String note) {
+        return new Tested(new Claims.Claim(EXPERIMENT, title, task, m, Double.NaN, paper, Power.Estimate.NONE, Power.Verdict.untested(why),
+            note), Power.Estimate.NONE);
+    }
+
+    /** KL_k(end) − KL_exact(end) over the pairs ({exact, noisy}); one seed: ± √(se_x² + se_k²). */
+    static Power.Estimate klDifference(List<ResultRow[]> pairs) {
+        double[] d = new double[pairs.size()];
+        double one = Double.NaN;
+        for (int i = 0; i < d.length; i++) {
+            d[i] = pairs.get(i)[1].kl() - pairs.get(i)[0].kl();
+            one = Power.combined(pairs.get(i)[0].klStderr(), pairs.get(i)[1].klStderr());
+        }
+        return Power.paired(d, one);
+    }
+
+    /** The difference in differences of Tr(H) (class comment), in % of each seed's Tr(start). */
+    private static Claims.Claim trace(String title, String paper, List<ResultRow[]> pairs, Map<Long, ResultRow> starts, Level noisy,
+                                      String note) {
+        double[] d = new double[pairs.size()];
+        double one = Double.NaN;
+        ResultRow start0 = null;
+        for (int i = 0; i < d.length; i++) {
+            ResultRow x = pairs.get(i)[0], n = pairs.get(i)[1], s = starts.get(x.seed());
+            double t0 = s == null ? Double.NaN : s.trH();
+            d[i] = 100 * ((x.trH() - t0) - (n.trH() - t0)) / t0;
+            if (Double.isFinite(d[i])) {
+                one = 100 * Power.combined(x.trHStderr(), n.trHStderr()) / Math.abs(t0); // the shared start cancels
+                start0 = s;
+            }
+        }
+        Power.Estimate e = Power.paired(d, one);
+        String why = "Δ_s = [Tr(end) − Tr(start)]_exact − [Tr(end) − Tr(start)]_" + noisy.text() + ", % of Tr(start)"
+            + (start0 == null ? "" : " (convergence/adamw step " + start0.step() + ")") + "; " + note;
+        Power.Verdict v = e.n() == 0 ? Power.Verdict.untested("no Tr(H) of the start (the convergence adamw run's last checkpoint)")
+            : Power.verdict(e, Double.NaN, Claims.Metric.TRACE.digits, Claims.Metric.TRACE.unit);
+        return new Claims.Claim(EXPERIMENT, title, "", Claims.Metric.TRACE, Double.NaN, paper, e, v, why);
+    }
+}
