@@ -80,6 +80,7 @@ final class NoiseExperiment {
             if (!e.getKey().matches("[A-Za-z0-9_]+"))
                 throw new BadInputException(at + "optimizers: label '" + e.getKey() + "' must be letters, digits or _ (it names runs)");
             if (e.getValue() == null) throw new BadInputException(at + "optimizers." + e.getKey() + " must be optimizer keys ({name: sgd, lr: ...})");
+            flatlm.util.Configs.bind(e.getValue(), flatlm.train.TrainConfig.Optimizer.class, at + "optimizers." + e.getKey()); // its keys
         }
         List<Level> levels = levels(n, source);
         if (levels.stream().noneMatch(l -> l.k() == null) || levels.stream().allMatch(l -> l.k() == null))
