@@ -118,7 +118,7 @@ final class NoiseClaims {
             String klText = "ΔKL " + noisy.text() + " − exact = " + klText(kl) + " nats";
             String steps = "final checkpoints (step " + pairs.get(0)[0].step() + "), paired by seed";
             out.add(new Tested(trace(trTitle, trPaper, pairs, starts, noisy, steps + ", " + klText), kl));
-            Claims.Pairs acc = new Claims.Pairs(pairs, null, null, steps + "; " + klText);
+            Claims.Pairs acc = new Claims.Pairs(pairs, null, null, steps + ", the main probe's read; " + klText);
             out.add(new Tested(Claims.evaluate(EXPERIMENT, accTitle, task, Claims.Metric.ACCURACY, false, Double.NaN, accPaper, acc), kl));
         }
         return out;
