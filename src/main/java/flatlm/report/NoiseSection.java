@@ -98,9 +98,9 @@ final class NoiseSection {
         if (x1 > 0) kl.add(Plots.Series.fit("saturation threshold", 0, Math.log10(d.ctx.saturationKl()), 0, x1));
         String seeds = seedsNote(levels);
         s.append(d.figure(new Plots.Figure("noise-trace-" + Fmt.slug(opt), "Tr(H) vs continuation step per label-noise level, "
-            + opt + seeds, "continuation step (0 = the saturated start)", "Tr(H)", tr)));
+            + opt + seeds, "continuation step (0 = the start: the AdamW run's last checkpoint)", "Tr(H)", tr)));
         s.append(d.figure(new Plots.Figure("noise-kl-" + Fmt.slug(opt), "Exact KL (log10) vs continuation step per label-noise level, "
-            + opt + seeds, "continuation step (0 = the saturated start)", "log10 KL (nats/token)", kl)));
+            + opt + seeds, "continuation step (0 = the start: the AdamW run's last checkpoint)", "log10 KL (nats/token)", kl)));
         List<String> cats = new ArrayList<>();
         List<double[]> vals = new ArrayList<>(), errs = new ArrayList<>();
         for (String read : READS) {

@@ -77,10 +77,17 @@ class NoiseClaimsTest {
     }
 
     @Test
-    void aNoisyLevelAboveSaturationIsNotAtEqualLoss() {
+    void aNoisyLevelAboveSaturationIsNotAtEqualLossAndTheNextNoisiestIsCompared() {
+        // k=4 ends above the threshold on every seed: k=16 (half of k=4's effects) is compared instead
         List<ResultRow> rs = rows(new double[] {1, 2, 3}, new double[] {2, 3, 4}, 0.02);
+        Claims.Claim tr = claim(rs, TRACE.replace("k=4", "k=16"));
+        assertEquals(5, tr.estimate().effect(), 1e-9); // 0.5·drop_s/20 = {2.5, 5, 7.5} %
+        assertTrue(tr.note().contains("noisier levels with fewer saturated pairs: k=4 (0 of 3)"), tr.note());
+        assertEquals(1.5, claim(rs, ACC.replace("k=4", "k=16")).estimate().effect(), 1e-9);
+        // no noisy level at equal loss: both claims untested
+        List<ResultRow> none = rs.stream().filter(r -> !"sgd-k16".equals(r.run())).toList();
         for (String title : List.of(TRACE, ACC)) {
-            Claims.Claim c = claim(rs, title);
+            Claims.Claim c = claim(none, title);
             assertEquals(Power.Outcome.UNTESTED, c.verdict().outcome());
             assertTrue(c.verdict().text().contains(Claims.NOT_AT_EQUAL_LOSS), c.verdict().text());
         }
