@@ -121,10 +121,9 @@ final class NoiseClaims {
             List<ResultRow[]> pairs = pairs(levels.get(exact), levels.get(noisy), satKl);
             String noisier = skipped.isEmpty() ? "" : "; noisier levels with fewer saturated pairs: " + String.join(", ", skipped);
             Power.Estimate kl = klDifference(pairs);
-            String klText = "ΔKL " + noisy.text() + " − exact = " + klText(kl) + " nats";
-            String steps = "final checkpoints (step " + pairs.get(0)[0].step() + "), paired by seed" + noisier;
-            out.add(new Tested(trace(trTitle, trPaper, pairs, starts, noisy, steps + ", " + klText), kl));
-            Claims.Pairs acc = new Claims.Pairs(pairs, null, null, steps + ", the main probe's read; " + klText);
+            String steps = "final checkpoints (step " + pairs.get(0)[0].step() + "), paired by seed";
+            out.add(new Tested(trace(trTitle, trPaper, pairs, starts, noisy, steps + noisier), kl));
+            Claims.Pairs acc = new Claims.Pairs(pairs, null, null, steps + ", the main probe's read" + noisier);
             out.add(new Tested(Claims.evaluate(EXPERIMENT, accTitle, task, Claims.Metric.ACCURACY, false, Double.NaN, accPaper, acc), kl));
         }
         return out;

@@ -70,7 +70,7 @@ final class NoiseSection {
         for (NoiseClaims.Tested t : tested) {
             Claims.Claim c = t.claim();
             s.append("- ").append(c.claim()).append(": **").append(c.verdict().text()).append("**; ours ").append(c.ours())
-                .append(", detectable ").append(c.detectable()).append("; ΔKL of the compared checkpoints ")
+                .append(", detectable ").append(c.detectable()).append("; ΔKL of the compared checkpoints (noisy − exact) ")
                 .append(Double.isFinite(t.kl().effect()) ? NoiseClaims.klText(t.kl()) + " nats" : Fmt.NA)
                 .append("; paper ").append(c.paperText()).append(c.note().isEmpty() ? "" : "; " + c.note()).append(".\n");
         }
