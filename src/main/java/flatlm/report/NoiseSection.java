@@ -65,7 +65,7 @@ final class NoiseSection {
             }
             s.append('\n');
         }
-        s.append("**Verdict** (noisiest level against exact targets, paired by pre-training seed; the KL difference of the "
+        s.append("**Verdict** (the noisiest level with the most seeds at equal loss against exact targets, paired by pre-training seed; the KL difference of the "
             + "compared checkpoints beside each effect):\n\n");
         for (NoiseClaims.Tested t : tested) {
             Claims.Claim c = t.claim();
