@@ -209,7 +209,7 @@ public final class Reproduction {
             var c = r.config();
             b.append(String.format("  %-28s %s  %s d=%s L=%s, %d steps x batch %d, %s/%s lr %s%s  [%s]%n", r.id(), r.hash(),
                 c.model.preset, c.model.d == null ? "preset" : c.model.d, c.model.layers == null ? "preset" : c.model.layers,
-                c.steps, c.batchSize, c.algorithm, c.optimizer.name, c.optimizer.lr,
+                c.steps, c.batchSize, c.algorithm + (c.labelsPerContext == null ? "" : " k=" + c.labelsPerContext), c.optimizer.name, c.optimizer.lr,
                 r.parent() == null ? "" : ", continues " + r.parent().id(), state));
         }
         b.append(String.format("jobs (%d):%n", jobs().list().size()));

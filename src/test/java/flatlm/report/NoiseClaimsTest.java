@@ -109,6 +109,8 @@ class NoiseClaimsTest {
         assertTrue(md.contains("| k=4 | 3 | 0.00600 | 0.00700 ± 0 | 3 of 3 | 20.00 ± 0.00 | 18.00 ± 0.00 | -10.0 ± 0.0 | 73.0 ± 0.6 "
             + "| 63.0 ± 0.6 |"), md);
         assertTrue(md.contains("ΔKL of the compared checkpoints (noisy − exact) +0.002"), md);
+        // the pooled statistics count probed models only: 3 convergence + 9 final noise checkpoints, not the 9 probeless ones
+        assertTrue(md.contains("**saturated models, as trained** (12 models)"), md);
         for (String p : List.of("noise-trace-sgd", "noise-kl-sgd", "noise-accuracy-sgd")) {
             assertTrue(Files.isRegularFile(dir.resolve("plots/" + p + ".png")), p);
             assertTrue(Files.isRegularFile(dir.resolve("plots/" + p + ".svg")), p);
