@@ -41,6 +41,7 @@ public final class ExperimentPlan {
     public Size size;
     public Algorithms algorithms;
     public Pruning pruning;
+    public Noise noise;
     public Dyck dyck;
 
     /** How every evaluated model is measured. */
@@ -224,6 +225,23 @@ public final class ExperimentPlan {
         public ObjectNode recovery = JsonNodeFactory.instance.objectNode();
     }
 
+    /**
+     * The mechanism tested by intervention (issue 23): from each seed's convergence AdamW run's last
+     * checkpoint, continuations for the same steps on the same batches (same data seed), one per
+     * optimizer and label-noise level, differing only in the labels: {@code sampled-labels} with k
+     * words per masked context, or exact targets (no label noise). Run label OPTIMIZER-kK or OPTIMIZER-exact.
+     */
+    public static final class Noise {
+        /** Where the continuations start: {@code convergence} (each seed's AdamW run's last checkpoint; the only source). */
+        public String from = "convergence";
+        /** Pretrain keys shared by the continuations (over {@code train}); not algorithm or labelsPerContext (the levels set them). */
+        public ObjectNode train = JsonNodeFactory.instance.objectNode();
+        /** Label → optimizer keys (name, lr, weightDecay, ...): one set of continuations per optimizer. */
+        public Map<String, ObjectNode> optimizers = new LinkedHashMap<>();
+        /** The levels: words per masked context k (whole numbers >= 1), and {@code exact} (exact targets, the control). */
+        public List<Object> labelsPerContext = new ArrayList<>();
+    }
+
     /** The Dyck theory experiment (paper Section 6). */
     public static final class Dyck {
         public int n = flatlm.dyck.DyckExperiment.Options.defaults().n();
@@ -253,9 +271,10 @@ public final class ExperimentPlan {
         if (pruning != null) for (double s : pruning.sparsities)
             if (!(s >= 0 && s < 1)) throw new BadInputException(source + ": pruning sparsities must be in [0, 1), got " + s);
         if (pruning != null && pruning.recoverySteps < 0) throw new BadInputException(source + ": pruning.recoverySteps must be >= 0");
-        if ((algorithms != null || pruning != null) && convergence == null)
-            throw new BadInputException(source + ": the algorithms and pruning experiments start from the convergence run's "
+        if ((algorithms != null || pruning != null || noise != null) && convergence == null)
+            throw new BadInputException(source + ": the algorithms, pruning and noise experiments start from the convergence run's "
                 + "last checkpoint; declare convergence too");
+        if (noise != null) NoiseExperiment.validate(noise, source);
         return this;
     }
 }

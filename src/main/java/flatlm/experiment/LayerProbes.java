@@ -23,7 +23,8 @@ import java.util.function.Function;
 
 /**
  * The per-layer probes of a reproduction ({@code measure.probeLayers}): the main task's probe at
- * every layer state, for each listed read, of the final checkpoint of every run and of the
+ * every layer state, for each listed read, of the final checkpoint of every run (but the noise
+ * experiment's, which probes its final layer with both reads itself: {@link NoiseExperiment}) and of the
  * random initialisation (step 0 of a convergence run trained from scratch), at the main probe
  * size on the main probe's splits (so layer final / read concat is the main probe exactly).
  * Kept apart from the main measurements in {@code probe_layers.jsonl} of the run's training

@@ -84,6 +84,11 @@ final class Measurer {
      * the same splits for every model (drawn once, at the largest size).
      */
     List<Probes> probes(MlmModel model) {
+        return probes(model, plan.measure::representation);
+    }
+
+    /** As {@link #probes(MlmModel)}, each task read through {@code representation} (task → the representation). */
+    List<Probes> probes(MlmModel model, java.util.function.Function<String, flatlm.eval.Representation> representation) {
         int[] sizes = plan.probeSizes();
         Map<Integer, Probes> bySize = new LinkedHashMap<>();
         bySize.put(plan.measure.probeTrain, new Probes(plan.measure.probeTrain, new LinkedHashMap<>(), new LinkedHashMap<>()));
@@ -92,7 +97,7 @@ final class Measurer {
             DownstreamTask task = language.task(name);
             List<DownstreamSplit> sp = splits.computeIfAbsent(name, k -> Probe.splits(task, probeSetup()));
             FeatureExtractor features;
-            flatlm.eval.Representation rep = plan.measure.representation(name);
+            flatlm.eval.Representation rep = representation.apply(name);
             if (model == null) { // the lookup table has no layers; its masked read is [p*(.|x_-k) ; onehot x_k]
                 Probe.requireLookupDefined(language);
                 features = new LookupTable(language, 1, rep.positionOf(task));
@@ -132,13 +137,39 @@ final class Measurer {
         List<Probes> probes = probes(model);
         Estimate t = plan.measure.estimator() == ExperimentPlan.Measure.Estimator.NONE ? null : flatness(model);
         List<ResultRow> out = new ArrayList<>();
-        for (Probes p : probes) {
-            out.add(ResultRow.builder().model(experiment, run, variant).at(seed, step, x).parameters(model.numParameters())
-                .loss(l.crossEntropy(), l.entropy(), l.kl(), l.klStderr()).saturated(Saturation.saturated(l.kl(), plan.saturationKl))
-                .trace(t == null ? Double.NaN : t.value(), t == null ? Double.NaN : t.stderr(), t == null ? "" : t.estimator(),
-                    t == null ? "" : t.stop())
-                .probes(plan.measure.tasks.isEmpty() ? 0 : p.train(), p.accuracy(), p.bayes()).checkpoint(checkpoint)
-                .training(training.algorithm, training.labelsPerContextK()).build());
+        for (Probes p : probes) out.add(row(experiment, run, variant, seed, step, x, model, checkpoint, l, t, p, training));
+        return out;
+    }
+
+    /** The exact loss and Tr(H) of a model without probes: one row, probe_train 0 (a checkpoint along a run). */
+    List<ResultRow> measureUnprobed(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
+                                    String checkpoint, TrainConfig training) {
+        ExactLoss.Result l = loss(model);
+        Estimate t = plan.measure.estimator() == ExperimentPlan.Measure.Estimator.NONE ? null : flatness(model);
+        return List.of(row(experiment, run, variant, seed, step, x, model, checkpoint, l, t,
+            new Probes(0, new LinkedHashMap<>(), new LinkedHashMap<>()), training));
+    }
+
+    private ResultRow row(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
+                          String checkpoint, ExactLoss.Result l, Estimate t, Probes p, TrainConfig training) {
+        return ResultRow.builder().model(experiment, run, variant).at(seed, step, x).parameters(model.numParameters())
+            .loss(l.crossEntropy(), l.entropy(), l.kl(), l.klStderr()).saturated(Saturation.saturated(l.kl(), plan.saturationKl))
+            .trace(t == null ? Double.NaN : t.value(), t == null ? Double.NaN : t.stderr(), t == null ? "" : t.estimator(),
+                t == null ? "" : t.stop())
+            .probes(plan.measure.tasks.isEmpty() ? 0 : p.train(), p.accuracy(), p.bayes()).checkpoint(checkpoint)
+            .training(training.algorithm, training.labelsPerContextK()).build();
+    }
+
+    /**
+     * The same model's rows ({@code base}: one per probe size, as {@link #measure} gives them) probed through
+     * another representation (e.g. final/masked beside the paper's final/concat): its loss and Tr(H) kept.
+     */
+    List<ResultRow> withRepresentation(List<ResultRow> base, String variant, MlmModel model,
+                                       java.util.function.Function<String, flatlm.eval.Representation> representation) {
+        List<ResultRow> out = new ArrayList<>();
+        for (Probes p : probes(model, representation)) {
+            ResultRow b = base.stream().filter(r -> r.probeTrain() == p.train()).findFirst().orElse(base.get(0));
+            out.add(b.toBuilder().variant(variant).probes(p.train(), p.accuracy(), p.bayes()).build());
         }
         return out;
     }

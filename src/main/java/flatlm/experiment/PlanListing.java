@@ -21,7 +21,7 @@ final class PlanListing {
             var c = s.config();
             b.append(String.format("  %-28s %s  %s d=%s L=%s, %d steps x batch %d, %s/%s lr %s%s  [%s]%n", s.id(), s.hash(),
                 c.model.preset, c.model.d == null ? "preset" : c.model.d, c.model.layers == null ? "preset" : c.model.layers,
-                c.steps, c.batchSize, c.algorithm, c.optimizer.name, c.optimizer.lr,
+                c.steps, c.batchSize, c.algorithm + (c.labelsPerContext == null ? "" : " k=" + c.labelsPerContext), c.optimizer.name, c.optimizer.lr,
                 s.parent() == null ? "" : ", continues " + s.parent().id(), state));
         }
         b.append(String.format("jobs (%d):%n", r.jobs().list().size()));

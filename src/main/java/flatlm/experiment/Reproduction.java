@@ -127,6 +127,7 @@ public final class Reproduction {
                         add(RunSpec.of("algorithms", e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
                             e.getValue()));
                 }
+                if (plan.noise != null) NoiseExperiment.runs(plan, adamw, seed, languageLayer()).forEach(this::add);
             }
             if (plan.size != null) {
                 for (ObjectNode sz : plan.size.sizes) {
@@ -336,6 +337,10 @@ public final class Reproduction {
     }
 
     private void measureRun(RunSpec r) throws IOException {
+        if (r.experiment().equals(NoiseExperiment.EXPERIMENT)) {
+            new NoiseExperiment(plan, out, measureKey, log).measure(r, trainingDir(r));
+            return;
+        }
         MeasurementLog<ResultRow> mlog = MeasurementLog.of(r.dir(out), measureKey);
         Measurer m = null;
         for (Path cp : measuredCheckpoints(r)) {
@@ -372,10 +377,11 @@ public final class Reproduction {
         }
     }
 
-    /** The checkpoints of run {@code r} that are measured: a convergence run's every one (a continuation's own), else the last. */
+    /** The checkpoints of run {@code r} that are measured: a convergence or noise run's every one (a continuation's own), else the last. */
     private List<Path> measuredCheckpoints(RunSpec r) throws IOException {
         List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
-        if (cps.isEmpty() || !r.experiment().equals("convergence")) return cps.subList(Math.max(0, cps.size() - 1), cps.size());
+        boolean along = r.experiment().equals("convergence") || r.experiment().equals(NoiseExperiment.EXPERIMENT);
+        if (cps.isEmpty() || !along) return cps.subList(Math.max(0, cps.size() - 1), cps.size());
         return r.parent() != null ? cps.subList(1, cps.size()) : cps; // a continuation's step 0 is its parent's last checkpoint
     }
 

@@ -68,7 +68,8 @@ final class AnalysisSections {
         List<ResultRow> pruned = d.select(r -> "pruning".equals(r.experiment()) && Double.isFinite(r.ce()));
         List<ResultRow> unsat = d.select(r -> "convergence".equals(r.experiment()) && r.variant().isEmpty()
             && Double.isFinite(r.kl()) && !d.saturated(r));
-        List<ResultRow> sat = d.select(r -> r.variant().isEmpty() && !"lookup".equals(r.run()) && d.saturated(r));
+        // probed models only: a checkpoint measured along a run without probes (the noise experiment's) has no accuracy
+        List<ResultRow> sat = d.select(r -> r.variant().isEmpty() && !"lookup".equals(r.run()) && d.saturated(r) && !r.accuracy().isEmpty());
         List<ResultRow> fitSet = new ArrayList<>(pruned);
         fitSet.addAll(unsat);
         if (d.main() == null || (fitSet.isEmpty() && sat.isEmpty())) {
@@ -155,7 +156,7 @@ final class AnalysisSections {
 
     Section statistics() throws IOException {
         StringBuilder s = new StringBuilder("## 6 Statistics\n\n");
-        List<ResultRow> sat = d.select(r -> r.variant().isEmpty() && d.saturated(r) && Double.isFinite(r.trH()));
+        List<ResultRow> sat = d.select(r -> r.variant().isEmpty() && d.saturated(r) && Double.isFinite(r.trH()) && !r.accuracy().isEmpty());
         List<ResultRow> emb = d.select(r -> "embedded".equals(r.variant()) && d.saturated(r) && Double.isFinite(r.trH()));
         if (d.main() == null || sat.isEmpty()) {
             return new Section(s.append("No saturated model with a measured Tr(H): nothing to correlate.\n\n").toString(), "no data");

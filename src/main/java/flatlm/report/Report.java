@@ -83,7 +83,7 @@ public final class Report {
         AnalysisSections an = new AnalysisSections(d);
         ReportData.Section regimes = ex.regimes(), conv = ex.convergence(), size = ex.size(), alg = ex.algorithms(),
             dyck = an.dyck(), lin = an.linear(), stats = an.statistics(), curves = new LearningCurves(d).section(),
-            byLayer = new ProbeLayers(d, layers).section();
+            byLayer = new ProbeLayers(d, layers).section(), noise = new NoiseSection(d).section();
         Report.Context c = d.ctx;
         StringBuilder s = new StringBuilder("# Same pre-training loss, better downstream: reproduction report");
         if (!c.preset().isEmpty()) s.append(" (preset ").append(c.preset()).append(')');
@@ -110,7 +110,7 @@ public final class Report {
         s.append("- **Dyck theory**: ").append(dyck.headline()).append('\n');
         s.append("- **Linear regime**: ").append(lin.headline()).append('\n');
         s.append("- **Statistics**: ").append(stats.headline()).append("\n\n");
-        for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats, curves, byLayer)) s.append(sec.markdown());
+        for (ReportData.Section sec : List.of(regimes, conv, size, alg, dyck, lin, stats, curves, byLayer, noise)) s.append(sec.markdown());
         return s.toString();
     }
 

@@ -39,9 +39,12 @@ final class ReportData {
         this.rows = all.stream().filter(r -> r.probeTrain() == probeTrain || r.probeTrain() <= 0).toList();
     }
 
-    /** The headline's claims on the main task and probe size (computed once). */
+    /** The headline's claims on the main task and probe size (computed once), the noise experiment's last. */
     List<Claims.Claim> claims() {
-        if (claims == null) claims = Claims.headline(rows, main() == null ? "" : main(), ctx.saturationKl());
+        if (claims == null) {
+            claims = new ArrayList<>(Claims.headline(rows, main() == null ? "" : main(), ctx.saturationKl()));
+            claims.addAll(NoiseClaims.claims(rows, main() == null ? "" : main(), ctx.saturationKl()));
+        }
         return claims;
     }
 

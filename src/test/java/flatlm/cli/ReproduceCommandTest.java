@@ -44,13 +44,14 @@ class ReproduceCommandTest {
     @Test
     void tinyPresetWritesTheReportAndReusesEverythingOnARerun() throws IOException {
         Path out = shared.resolve("r");
-        assertTrue(first.out().contains("16 runs trained, 0 reused"), first.out());
+        assertTrue(first.out().contains("22 runs trained, 0 reused"), first.out());
         for (String f : List.of("report.md", "report.html", "results.csv", "plan.yaml", "dyck/dyck.md"))
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         List<String> csv = Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8);
         // per pre-training seed (2): adamw 0/20/40, sgd 10/20, 4 algorithms, 2 sizes + 2 embedded; once: the lookup
-        // table, 2 sparsities (+ recovered) of seed 1; every model at 2 probe training sizes (50, 200)
-        assertEquals(1 + 2 * (2 * (3 + 2 + 4 + 4) + 1 + 2 + 2), csv.size(), String.join("\n", csv));
+        // table, 2 sparsities (+ recovered) of seed 1; every model at 2 probe training sizes (50, 200); and per seed
+        // 3 noise continuations (sgd k 2, 8, exact), each step 10 unprobed (probe_train 0) and step 20 read two ways
+        assertEquals(1 + 2 * (2 * (3 + 2 + 4 + 4) + 1 + 2 + 2) + 2 * 3 * (1 + 2 * 2), csv.size(), String.join("\n", csv));
         List<String> header = List.of(csv.get(0).split(","));
         int seedCol = header.indexOf("seed"), sizeCol = header.indexOf("probe_train");
         java.util.Set<String> seeds = new java.util.TreeSet<>(), sizes = new java.util.TreeSet<>();
@@ -60,7 +61,7 @@ class ReproduceCommandTest {
             sizes.add(v[sizeCol]);
         }
         assertEquals(java.util.Set.of("-1", "1", "2"), seeds);
-        assertEquals(java.util.Set.of("50", "200"), sizes);
+        assertEquals(java.util.Set.of("0", "50", "200"), sizes);
         // recovery training kept the pruned zeros: half of the prunable entries are still zero
         Path recovered;
         try (Stream<Path> s = Files.walk(out.resolve("runs"))) {
@@ -76,7 +77,7 @@ class ReproduceCommandTest {
         }
         assertTrue(cps.size() >= 2 && zeros >= total / 2, zeros + " zeros of " + total + " after recovery");
         String md = Files.readString(out.resolve("report.md"));
-        for (String section : List.of("convergence", "size", "lgorithm", "Dyck", "inear regime", "tatistics"))
+        for (String section : List.of("convergence", "size", "lgorithm", "Dyck", "inear regime", "tatistics", "label noise at saturation"))
             assertTrue(md.contains(section), "report.md lacks " + section);
         // per-layer probes (measure.probeLayers): per seed, 9 models (adamw step 0 and last, sgd, 2 sizes, 4 algorithms),
         // 2 reads, 3 layer states of the 1-block tiny transformer (embedding, block 1, final LayerNorm)
@@ -89,7 +90,7 @@ class ReproduceCommandTest {
 
         CliRunner again = CliRunner.run("reproduce", "--preset", "tiny", "--out", out.toString(), "--quiet");
         assertEquals(0, again.exitCode(), again.err());
-        assertTrue(again.out().contains("0 runs trained, 16 reused"), again.out());
+        assertTrue(again.out().contains("0 runs trained, 22 reused"), again.out());
         assertEquals(before, modelFiles(out));
         assertEquals(csv, Files.readAllLines(out.resolve("results.csv"), StandardCharsets.UTF_8));
         assertEquals(layers, Files.readAllLines(out.resolve("probe_layers.csv"), StandardCharsets.UTF_8));

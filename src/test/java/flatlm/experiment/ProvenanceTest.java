@@ -60,7 +60,10 @@ class ProvenanceTest {
         // the SGD continuation's learning rate: that run only
         assertEquals(runs(out, "convergence/sgd/"), changedBy(out, p -> ((ObjectNode) p.convergence.sgd.get("optimizer")).put("lr", 0.07)));
         // the AdamW run: it and every continuation of it
-        assertEquals(runs(out, "convergence/", "algorithms/"), changedBy(out, p -> p.convergence.adamw.put("steps", 41)));
+        assertEquals(runs(out, "convergence/", "algorithms/", "noise/"), changedBy(out, p -> p.convergence.adamw.put("steps", 41)));
+        // the noise section: its runs only (all of them, or one optimizer's)
+        assertEquals(runs(out, "noise/"), changedBy(out, p -> p.noise.train.put("steps", 21)));
+        assertEquals(runs(out, "noise/sgd-"), changedBy(out, p -> p.noise.optimizers.get("sgd").put("lr", 0.06)));
         // the language: everything trained or measured on it
         assertEquals(runsAndMeasures, changedBy(out, p -> p.language.seed = 2));
         // how models are measured: the measurements, not the runs

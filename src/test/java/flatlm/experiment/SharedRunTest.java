@@ -23,6 +23,7 @@ class SharedRunTest {
         ExperimentPlan p = Reproduction.load("tiny");
         p.algorithms = null;
         p.pruning = null;
+        p.noise = null;
         p.dyck = null;
         p.convergence.sgd = null;
         p.seeds = List.of(1L);
