@@ -76,7 +76,7 @@ public final class MlmTransformer implements MlmModel {
 
     public MlmTransformer(ModelConfig cfg, RandomGenerator rng, String device) {
         this.cfg = cfg;
-        this.params = new ParameterStore(cfg.dtype(), device);
+        this.params = new ParameterStore(cfg.dtype(), device, cfg.parameterCount());
         this.normShape = new long[] {cfg.d()};
         this.attnScale = 1.0 / Math.sqrt(cfg.headSize());
         int d = cfg.d();
@@ -212,23 +212,11 @@ public final class MlmTransformer implements MlmModel {
     private Tensor forward(Tensor inputIds, Tensor padMask, List<Tensor> states) {
         inputIds = params.onDevice(inputIds);
         padMask = params.onDevice(padMask);
-        long batch = inputIds.size(0);
-        long len = inputIds.size(1);
-        if (len > cfg.positions())
-            throw new IllegalArgumentException("input of " + len + " tokens exceeds the model's " + cfg.positions() + " positions");
-        Tensor pos = posEmb.narrow(0, 0, len);
-        Tensor x = torch.embedding(tokEmb, inputIds).add(pos);
-        x = drop(norm(x, embNormW, embNormB));
+        Tensor x = embed(inputIds);
         if (states != null) states.add(x);
-        Tensor keyMask = padMask == null ? null : padMask.view(batch, 1, 1, len);
+        Tensor keyMask = keyMask(padMask, inputIds);
         for (Block bl : blocks) {
-            if (cfg.preLn()) {
-                x = x.add(attention(norm(x, bl.attnNormW, bl.attnNormB), bl, keyMask, batch, len));
-                x = x.add(mlp(norm(x, bl.mlpNormW, bl.mlpNormB), bl));
-            } else {
-                x = norm(x.add(attention(x, bl, keyMask, batch, len)), bl.attnNormW, bl.attnNormB);
-                x = norm(x.add(mlp(x, bl)), bl.mlpNormW, bl.mlpNormB);
-            }
+            x = block(x, bl, keyMask);
             if (states != null) states.add(x);
         }
         if (cfg.preLn()) {
@@ -238,17 +226,92 @@ public final class MlmTransformer implements MlmModel {
         return x;
     }
 
-    private Tensor attention(Tensor h, Block bl, Tensor keyMask, long batch, long len) {
-        long heads = cfg.heads();
-        long hs = cfg.headSize();
-        // [B,T,d] -> [B,H,T,hs]
-        Tensor q = linear(h, bl.qW, bl.qB).mul(new Scalar(attnScale)).view(batch, len, heads, hs).transpose(1, 2);
+    /**
+     * Log-probabilities at the predictions only. The same function as the default (final states of
+     * every position, then the rows (rows[m], cols[m])), computed with less work: the last block's
+     * output at a position depends on the other positions only through its keys and values, so its
+     * keys and values are computed at every position and the rest of the last block (queries,
+     * attention, output projection, MLP, LayerNorms) and the final LayerNorm at the M predictions only.
+     */
+    @Override
+    public Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols) {
+        if (blocks.length == 0) return MlmModel.super.maskedLogProbs(inputIds, padMask, rows, cols);
+        inputIds = params.onDevice(inputIds);
+        padMask = params.onDevice(padMask);
+        rows = params.onDevice(rows);
+        cols = params.onDevice(cols);
+        long batch = inputIds.size(0), len = inputIds.size(1), d = cfg.d();
+        Tensor x = embed(inputIds);
+        Tensor keyMask = keyMask(padMask, inputIds);
+        for (int i = 0; i < blocks.length - 1; i++) x = block(x, blocks[i], keyMask);
+        Block last = blocks[blocks.length - 1];
+        Tensor at = rows.mul(new Scalar(len)).add(cols); // flat index of each prediction in [B*T]
+        long m = at.size(0);
+        Tensor hkv = cfg.preLn() ? norm(x, last.attnNormW, last.attnNormB) : x;
+        Tensor[] kv = keysValues(hkv, last, batch, len);
+        Tensor k = kv[0].index_select(0, rows), v = kv[1].index_select(0, rows); // [M,H,T,hs]
+        Tensor mask = keyMask == null ? null : keyMask.index_select(0, rows);
+        Tensor xm = x.reshape(batch * len, d).index_select(0, at).view(m, 1, d);
+        Tensor hq = hkv.reshape(batch * len, d).index_select(0, at).view(m, 1, d);
+        Tensor h;
+        if (cfg.preLn()) {
+            xm = xm.add(attend(hq, k, v, last, mask));
+            xm = xm.add(mlp(norm(xm, last.mlpNormW, last.mlpNormB), last));
+            h = norm(xm, finalNormW, finalNormB);
+        } else {
+            xm = norm(xm.add(attend(hq, k, v, last, mask)), last.attnNormW, last.attnNormB);
+            h = norm(xm.add(mlp(xm, last)), last.mlpNormW, last.mlpNormB);
+        }
+        return wordLogits(h.view(m, d)).log_softmax(1);
+    }
+
+    /** LN_emb(E_tok[ids] + E_pos[0..T-1]), dropout. */
+    private Tensor embed(Tensor inputIds) {
+        long len = inputIds.size(1);
+        if (len > cfg.positions())
+            throw new IllegalArgumentException("input of " + len + " tokens exceeds the model's " + cfg.positions() + " positions");
+        Tensor x = torch.embedding(tokEmb, inputIds).add(posEmb.narrow(0, 0, len));
+        return drop(norm(x, embNormW, embNormB));
+    }
+
+    /** {@code [B,1,1,T]}, true at [PAD] keys; null without padding. */
+    private static Tensor keyMask(Tensor padMask, Tensor inputIds) {
+        return padMask == null ? null : padMask.view(inputIds.size(0), 1, 1, inputIds.size(1));
+    }
+
+    /** One block at every position. */
+    private Tensor block(Tensor x, Block bl, Tensor keyMask) {
+        long batch = x.size(0), len = x.size(1);
+        if (cfg.preLn()) {
+            Tensor h = norm(x, bl.attnNormW, bl.attnNormB);
+            Tensor[] kv = keysValues(h, bl, batch, len);
+            x = x.add(attend(h, kv[0], kv[1], bl, keyMask));
+            return x.add(mlp(norm(x, bl.mlpNormW, bl.mlpNormB), bl));
+        }
+        Tensor[] kv = keysValues(x, bl, batch, len);
+        x = norm(x.add(attend(x, kv[0], kv[1], bl, keyMask)), bl.attnNormW, bl.attnNormB);
+        return norm(x.add(mlp(x, bl)), bl.mlpNormW, bl.mlpNormB);
+    }
+
+    /** Keys and values {@code [B,H,T,hs]} of the block input {@code h [B,T,d]}. */
+    private Tensor[] keysValues(Tensor h, Block bl, long batch, long len) {
+        long heads = cfg.heads(), hs = cfg.headSize();
         Tensor k = linear(h, bl.kW, bl.kB).view(batch, len, heads, hs).transpose(1, 2);
         Tensor v = linear(h, bl.vW, bl.vB).view(batch, len, heads, hs).transpose(1, 2);
-        Tensor scores = q.matmul(k.transpose(2, 3)); // [B,H,T,T]
+        return new Tensor[] {k, v};
+    }
+
+    /**
+     * Attention of the queries of {@code hq [N,Tq,d]} over keys and values {@code [N,H,T,hs]}:
+     * softmax(q kᵀ/√(d/h), [PAD] keys at −∞) v, heads concatenated, output projection.
+     */
+    private Tensor attend(Tensor hq, Tensor k, Tensor v, Block bl, Tensor keyMask) {
+        long n = hq.size(0), tq = hq.size(1);
+        Tensor q = linear(hq, bl.qW, bl.qB).mul(new Scalar(attnScale)).view(n, tq, cfg.heads(), cfg.headSize()).transpose(1, 2);
+        Tensor scores = q.matmul(k.transpose(2, 3)); // [N,H,Tq,T]
         if (keyMask != null) scores = scores.masked_fill(keyMask, new Scalar(Double.NEGATIVE_INFINITY));
         Tensor p = drop(scores.softmax(3));
-        Tensor ctx = p.matmul(v).transpose(1, 2).reshape(batch, len, cfg.d());
+        Tensor ctx = p.matmul(v).transpose(1, 2).reshape(n, tq, cfg.d());
         return drop(linear(ctx, bl.oW, bl.oB));
     }
 
