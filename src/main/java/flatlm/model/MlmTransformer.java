@@ -303,10 +303,21 @@ public final class MlmTransformer implements MlmModel {
 
     /**
      * Attention of the queries of {@code hq [N,Tq,d]} over keys and values {@code [N,H,T,hs]}:
-     * softmax(q kᵀ/√(d/h), [PAD] keys at −∞) v, heads concatenated, output projection.
+     * softmax(q kᵀ/√(d/h), [PAD] keys at −∞) v, heads concatenated, output projection. In training
+     * mode the product, softmax and dropout are libtorch's fused {@code scaled_dot_product_attention}
+     * (one call forward and backward instead of a batched matrix product per head and sentence);
+     * its backward is not differentiable again, so the Hessian estimators, which need double
+     * backward, run in eval mode, where the same function is written from ops.
      */
     private Tensor attend(Tensor hq, Tensor k, Tensor v, Block bl, Tensor keyMask) {
         long n = hq.size(0), tq = hq.size(1);
+        if (training) { // libtorch's fused kernel (first-order: double backward runs in eval mode)
+            Tensor q = linear(hq, bl.qW, bl.qB).view(n, tq, cfg.heads(), cfg.headSize()).transpose(1, 2);
+            TensorOptional mask = keyMask == null ? new TensorOptional() : new TensorOptional(keyMask.logical_not());
+            Tensor ctx = torch.scaled_dot_product_attention(q, k, v, mask, cfg.dropout(), false,
+                new org.bytedeco.pytorch.DoubleOptional(attnScale), false);
+            return drop(linear(ctx.transpose(1, 2).reshape(n, tq, cfg.d()), bl.oW, bl.oB));
+        }
         Tensor q = linear(hq, bl.qW, bl.qB).mul(new Scalar(attnScale)).view(n, tq, cfg.heads(), cfg.headSize()).transpose(1, 2);
         Tensor scores = q.matmul(k.transpose(2, 3)); // [N,H,Tq,T]
         if (keyMask != null) scores = scores.masked_fill(keyMask, new Scalar(Double.NEGATIVE_INFINITY));

@@ -243,4 +243,33 @@ class MlmTransformerTest {
             }
         }
     }
+
+    @Test
+    void fusedAttentionOfTrainingModeIsTheEvalModeFunction() {
+        MlmBatch[] batches = {MlmBatch.singleMask(SENTENCES, MASKS),
+            MlmBatch.multiMask(new int[][] {{0, 1, 2, 3}, {4, 5}, {6}}, new int[][] {{0, 2, 3}, {}, {0}})};
+        for (boolean preLn : new boolean[] {true, false}) {
+            for (MlmBatch b : batches) {
+                MlmTransformer m = new MlmTransformer(tinyConfig(preLn, ModelConfig.DType.FLOAT64), 6);
+                try (PointerScope s = new PointerScope()) {
+                    Map<String, double[]> gEval = new java.util.LinkedHashMap<>();
+                    double[] eval = Torch.toDoubles(m.loss(b));
+                    double[] evalHidden = Torch.toDoubles(m.hidden(b.inputIds(), b.padMask()));
+                    m.loss(b).backward();
+                    m.namedParameters().forEach((k, t) -> gEval.put(k, Torch.toDoubles(t.grad())));
+                    m.zeroGrad();
+                    m.setTraining(true); // dropout 0: the same function
+                    double[] train = Torch.toDoubles(m.loss(b));
+                    assertEquals(eval[0], train[0], 1e-12, "preLn=" + preLn);
+                    double[] trainHidden = Torch.toDoubles(m.hidden(b.inputIds(), b.padMask()));
+                    for (int i = 0; i < evalHidden.length; i++) assertEquals(evalHidden[i], trainHidden[i], 1e-12);
+                    m.loss(b).backward();
+                    m.namedParameters().forEach((k, t) -> {
+                        double[] g = Torch.toDoubles(t.grad());
+                        for (int i = 0; i < g.length; i++) assertEquals(gEval.get(k)[i], g[i], 1e-12, k + " preLn=" + preLn);
+                    });
+                }
+            }
+        }
+    }
 }
