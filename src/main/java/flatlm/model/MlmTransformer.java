@@ -2,7 +2,9 @@ package flatlm.model;
 
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
@@ -248,18 +250,19 @@ public final class MlmTransformer implements MlmModel {
         Tensor at = rows.mul(new Scalar(len)).add(cols); // flat index of each prediction in [B*T]
         long m = at.size(0);
         Tensor hkv = cfg.preLn() ? norm(x, last.attnNormW, last.attnNormB) : x;
-        Tensor[] kv = keysValues(hkv, last, batch, len);
+        Tensor[] kv = keysValues(hkv, last);
         Tensor k = kv[0].index_select(0, rows), v = kv[1].index_select(0, rows); // [M,H,T,hs]
         Tensor mask = keyMask == null ? null : keyMask.index_select(0, rows);
         Tensor xm = x.reshape(batch * len, d).index_select(0, at).view(m, 1, d);
-        Tensor hq = hkv.reshape(batch * len, d).index_select(0, at).view(m, 1, d);
+        Tensor q = heads(hkv.reshape(batch * len, d).index_select(0, at).view(m, 1, d), new Tensor[] {last.qW},
+            new Tensor[] {last.qB})[0];
         Tensor h;
         if (cfg.preLn()) {
-            xm = xm.add(attend(hq, k, v, last, mask));
+            xm = xm.add(attend(q, k, v, last, mask));
             xm = xm.add(mlp(norm(xm, last.mlpNormW, last.mlpNormB), last));
             h = norm(xm, finalNormW, finalNormB);
         } else {
-            xm = norm(xm.add(attend(hq, k, v, last, mask)), last.attnNormW, last.attnNormB);
+            xm = norm(xm.add(attend(q, k, v, last, mask)), last.attnNormW, last.attnNormB);
             h = norm(xm.add(mlp(xm, last)), last.mlpNormW, last.mlpNormB);
         }
         return wordLogits(h.view(m, d)).log_softmax(1);
@@ -281,49 +284,60 @@ public final class MlmTransformer implements MlmModel {
 
     /** One block at every position. */
     private Tensor block(Tensor x, Block bl, Tensor keyMask) {
-        long batch = x.size(0), len = x.size(1);
         if (cfg.preLn()) {
             Tensor h = norm(x, bl.attnNormW, bl.attnNormB);
-            Tensor[] kv = keysValues(h, bl, batch, len);
-            x = x.add(attend(h, kv[0], kv[1], bl, keyMask));
+            x = x.add(selfAttention(h, bl, keyMask));
             return x.add(mlp(norm(x, bl.mlpNormW, bl.mlpNormB), bl));
         }
-        Tensor[] kv = keysValues(x, bl, batch, len);
-        x = norm(x.add(attend(x, kv[0], kv[1], bl, keyMask)), bl.attnNormW, bl.attnNormB);
+        x = norm(x.add(selfAttention(x, bl, keyMask)), bl.attnNormW, bl.attnNormB);
         return norm(x.add(mlp(x, bl)), bl.mlpNormW, bl.mlpNormB);
     }
 
-    /** Keys and values {@code [B,H,T,hs]} of the block input {@code h [B,T,d]}. */
-    private Tensor[] keysValues(Tensor h, Block bl, long batch, long len) {
-        long heads = cfg.heads(), hs = cfg.headSize();
-        Tensor k = linear(h, bl.kW, bl.kB).view(batch, len, heads, hs).transpose(1, 2);
-        Tensor v = linear(h, bl.vW, bl.vB).view(batch, len, heads, hs).transpose(1, 2);
-        return new Tensor[] {k, v};
+    /** Attention of every position of {@code h [B,T,d]}: queries, keys and values from one product. */
+    private Tensor selfAttention(Tensor h, Block bl, Tensor keyMask) {
+        Tensor[] qkv = heads(h, new Tensor[] {bl.qW, bl.kW, bl.vW}, new Tensor[] {bl.qB, bl.kB, bl.vB});
+        return attend(qkv[0], qkv[1], qkv[2], bl, keyMask);
+    }
+
+    /** Keys and values {@code [B,H,T,hs]} of the block input {@code h [B,T,d]}, from one product. */
+    private Tensor[] keysValues(Tensor h, Block bl) {
+        return heads(h, new Tensor[] {bl.kW, bl.vW}, new Tensor[] {bl.kB, bl.vB});
     }
 
     /**
-     * Attention of the queries of {@code hq [N,Tq,d]} over keys and values {@code [N,H,T,hs]}:
+     * The projections {@code h Wᵢᵀ + bᵢ} of {@code h [N,T,d]}, split into heads {@code [N,H,T,hs]}: one
+     * product with the weights stacked (the stacking copies d² values each; its backward only slices).
+     */
+    private Tensor[] heads(Tensor h, Tensor[] w, Tensor[] b) {
+        long n = h.size(0), t = h.size(1), heads = cfg.heads(), hs = cfg.headSize();
+        Tensor out = w.length == 1 ? linear(h, w[0], b[0])
+            : linear(h, torch.cat(new TensorVector(w)), torch.cat(new TensorVector(b)));
+        TensorVector parts = out.split(cfg.d(), 2);
+        Tensor[] r = new Tensor[w.length];
+        for (int i = 0; i < r.length; i++) r[i] = parts.get(i).view(n, t, heads, hs).transpose(1, 2);
+        return r;
+    }
+
+    /**
+     * Attention of the queries {@code q [N,H,Tq,hs]} over keys and values {@code [N,H,T,hs]}:
      * softmax(q kᵀ/√(d/h), [PAD] keys at −∞) v, heads concatenated, output projection. In training
      * mode the product, softmax and dropout are libtorch's fused {@code scaled_dot_product_attention}
      * (one call forward and backward instead of a batched matrix product per head and sentence);
      * its backward is not differentiable again, so the Hessian estimators, which need double
      * backward, run in eval mode, where the same function is written from ops.
      */
-    private Tensor attend(Tensor hq, Tensor k, Tensor v, Block bl, Tensor keyMask) {
-        long n = hq.size(0), tq = hq.size(1);
+    private Tensor attend(Tensor q, Tensor k, Tensor v, Block bl, Tensor keyMask) {
+        long n = q.size(0), tq = q.size(2);
+        Tensor ctx;
         if (training) { // libtorch's fused kernel (first-order: double backward runs in eval mode)
-            Tensor q = linear(hq, bl.qW, bl.qB).view(n, tq, cfg.heads(), cfg.headSize()).transpose(1, 2);
             TensorOptional mask = keyMask == null ? new TensorOptional() : new TensorOptional(keyMask.logical_not());
-            Tensor ctx = torch.scaled_dot_product_attention(q, k, v, mask, cfg.dropout(), false,
-                new org.bytedeco.pytorch.DoubleOptional(attnScale), false);
-            return drop(linear(ctx.transpose(1, 2).reshape(n, tq, cfg.d()), bl.oW, bl.oB));
+            ctx = torch.scaled_dot_product_attention(q, k, v, mask, cfg.dropout(), false, new DoubleOptional(attnScale), false);
+        } else {
+            Tensor scores = q.mul(new Scalar(attnScale)).matmul(k.transpose(2, 3)); // [N,H,Tq,T]
+            if (keyMask != null) scores = scores.masked_fill(keyMask, new Scalar(Double.NEGATIVE_INFINITY));
+            ctx = drop(scores.softmax(3)).matmul(v);
         }
-        Tensor q = linear(hq, bl.qW, bl.qB).mul(new Scalar(attnScale)).view(n, tq, cfg.heads(), cfg.headSize()).transpose(1, 2);
-        Tensor scores = q.matmul(k.transpose(2, 3)); // [N,H,Tq,T]
-        if (keyMask != null) scores = scores.masked_fill(keyMask, new Scalar(Double.NEGATIVE_INFINITY));
-        Tensor p = drop(scores.softmax(3));
-        Tensor ctx = p.matmul(v).transpose(1, 2).reshape(n, tq, cfg.d());
-        return drop(linear(ctx, bl.oW, bl.oB));
+        return drop(linear(ctx.transpose(1, 2).reshape(n, tq, cfg.d()), bl.oW, bl.oB));
     }
 
     private Tensor mlp(Tensor h, Block bl) {
