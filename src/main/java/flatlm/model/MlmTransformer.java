@@ -251,8 +251,14 @@ public final class MlmTransformer implements MlmModel {
         long m = at.size(0);
         Tensor hkv = cfg.preLn() ? norm(x, last.attnNormW, last.attnNormB) : x;
         Tensor[] kv = keysValues(hkv, last);
-        Tensor k = kv[0].index_select(0, rows), v = kv[1].index_select(0, rows); // [M,H,T,hs]
-        Tensor mask = keyMask == null ? null : keyMask.index_select(0, rows);
+        Tensor k = kv[0], v = kv[1], mask = keyMask; // [M,H,T,hs]: the rows of the predictions
+        boolean inOrder = m == batch // one prediction per row, in order (single masking): no copy
+            && torch.equal(rows, torch.arange(new Scalar(batch), Torch.longOptions()).to(rows.device(), torch.ScalarType.Long));
+        if (!inOrder) {
+            k = k.index_select(0, rows);
+            v = v.index_select(0, rows);
+            mask = mask == null ? null : mask.index_select(0, rows);
+        }
         Tensor xm = x.reshape(batch * len, d).index_select(0, at).view(m, 1, d);
         Tensor q = heads(hkv.reshape(batch * len, d).index_select(0, at).view(m, 1, d), new Tensor[] {last.qW},
             new Tensor[] {last.qB})[0];
