@@ -37,7 +37,7 @@ public record Provenance(int format, JsonNode settings, Map<String, String> inpu
      * Version of everything that computes cached results. Bump it with any change of code or
      * code defaults that changes a number of a run, a measurement or their files.
      */
-    public static final int FORMAT = 2;
+    public static final int FORMAT = 3; // 3: the transformer computes its last block at the masked positions only, fused attention (other float paths)
 
     /**
      * Settings that stay out of a run's key as a path: {@code initFrom} (a continuation enters by

@@ -2,7 +2,9 @@ package flatlm.model;
 
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
@@ -76,7 +78,7 @@ public final class MlmTransformer implements MlmModel {
 
     public MlmTransformer(ModelConfig cfg, RandomGenerator rng, String device) {
         this.cfg = cfg;
-        this.params = new ParameterStore(cfg.dtype(), device);
+        this.params = new ParameterStore(cfg.dtype(), device, cfg.parameterCount());
         this.normShape = new long[] {cfg.d()};
         this.attnScale = 1.0 / Math.sqrt(cfg.headSize());
         int d = cfg.d();
@@ -212,23 +214,11 @@ public final class MlmTransformer implements MlmModel {
     private Tensor forward(Tensor inputIds, Tensor padMask, List<Tensor> states) {
         inputIds = params.onDevice(inputIds);
         padMask = params.onDevice(padMask);
-        long batch = inputIds.size(0);
-        long len = inputIds.size(1);
-        if (len > cfg.positions())
-            throw new IllegalArgumentException("input of " + len + " tokens exceeds the model's " + cfg.positions() + " positions");
-        Tensor pos = posEmb.narrow(0, 0, len);
-        Tensor x = torch.embedding(tokEmb, inputIds).add(pos);
-        x = drop(norm(x, embNormW, embNormB));
+        Tensor x = embed(inputIds);
         if (states != null) states.add(x);
-        Tensor keyMask = padMask == null ? null : padMask.view(batch, 1, 1, len);
+        Tensor keyMask = keyMask(padMask, inputIds);
         for (Block bl : blocks) {
-            if (cfg.preLn()) {
-                x = x.add(attention(norm(x, bl.attnNormW, bl.attnNormB), bl, keyMask, batch, len));
-                x = x.add(mlp(norm(x, bl.mlpNormW, bl.mlpNormB), bl));
-            } else {
-                x = norm(x.add(attention(x, bl, keyMask, batch, len)), bl.attnNormW, bl.attnNormB);
-                x = norm(x.add(mlp(x, bl)), bl.mlpNormW, bl.mlpNormB);
-            }
+            x = block(x, bl, keyMask);
             if (states != null) states.add(x);
         }
         if (cfg.preLn()) {
@@ -238,18 +228,122 @@ public final class MlmTransformer implements MlmModel {
         return x;
     }
 
-    private Tensor attention(Tensor h, Block bl, Tensor keyMask, long batch, long len) {
-        long heads = cfg.heads();
-        long hs = cfg.headSize();
-        // [B,T,d] -> [B,H,T,hs]
-        Tensor q = linear(h, bl.qW, bl.qB).mul(new Scalar(attnScale)).view(batch, len, heads, hs).transpose(1, 2);
-        Tensor k = linear(h, bl.kW, bl.kB).view(batch, len, heads, hs).transpose(1, 2);
-        Tensor v = linear(h, bl.vW, bl.vB).view(batch, len, heads, hs).transpose(1, 2);
-        Tensor scores = q.matmul(k.transpose(2, 3)); // [B,H,T,T]
-        if (keyMask != null) scores = scores.masked_fill(keyMask, new Scalar(Double.NEGATIVE_INFINITY));
-        Tensor p = drop(scores.softmax(3));
-        Tensor ctx = p.matmul(v).transpose(1, 2).reshape(batch, len, cfg.d());
-        return drop(linear(ctx, bl.oW, bl.oB));
+    /**
+     * Log-probabilities at the predictions only. The same function as the default (final states of
+     * every position, then the rows (rows[m], cols[m])), computed with less work: the last block's
+     * output at a position depends on the other positions only through its keys and values, so its
+     * keys and values are computed at every position and the rest of the last block (queries,
+     * attention, output projection, MLP, LayerNorms) and the final LayerNorm at the M predictions only.
+     */
+    @Override
+    public Tensor maskedLogProbs(Tensor inputIds, Tensor padMask, Tensor rows, Tensor cols) {
+        if (blocks.length == 0) return MlmModel.super.maskedLogProbs(inputIds, padMask, rows, cols);
+        inputIds = params.onDevice(inputIds);
+        padMask = params.onDevice(padMask);
+        rows = params.onDevice(rows);
+        cols = params.onDevice(cols);
+        long batch = inputIds.size(0), len = inputIds.size(1), d = cfg.d();
+        Tensor x = embed(inputIds);
+        Tensor keyMask = keyMask(padMask, inputIds);
+        for (int i = 0; i < blocks.length - 1; i++) x = block(x, blocks[i], keyMask);
+        Block last = blocks[blocks.length - 1];
+        Tensor at = rows.mul(new Scalar(len)).add(cols); // flat index of each prediction in [B*T]
+        long m = at.size(0);
+        Tensor hkv = cfg.preLn() ? norm(x, last.attnNormW, last.attnNormB) : x;
+        Tensor[] kv = keysValues(hkv, last);
+        Tensor k = kv[0], v = kv[1], mask = keyMask; // [M,H,T,hs]: the rows of the predictions
+        boolean inOrder = m == batch // one prediction per row, in order (single masking): no copy
+            && torch.equal(rows, torch.arange(new Scalar(batch), Torch.longOptions()).to(rows.device(), torch.ScalarType.Long));
+        if (!inOrder) {
+            k = k.index_select(0, rows);
+            v = v.index_select(0, rows);
+            mask = mask == null ? null : mask.index_select(0, rows);
+        }
+        Tensor xm = x.reshape(batch * len, d).index_select(0, at).view(m, 1, d);
+        Tensor q = heads(hkv.reshape(batch * len, d).index_select(0, at).view(m, 1, d), new Tensor[] {last.qW},
+            new Tensor[] {last.qB})[0];
+        Tensor h;
+        if (cfg.preLn()) {
+            xm = xm.add(attend(q, k, v, last, mask));
+            xm = xm.add(mlp(norm(xm, last.mlpNormW, last.mlpNormB), last));
+            h = norm(xm, finalNormW, finalNormB);
+        } else {
+            xm = norm(xm.add(attend(q, k, v, last, mask)), last.attnNormW, last.attnNormB);
+            h = norm(xm.add(mlp(xm, last)), last.mlpNormW, last.mlpNormB);
+        }
+        return wordLogits(h.view(m, d)).log_softmax(1);
+    }
+
+    /** LN_emb(E_tok[ids] + E_pos[0..T-1]), dropout. */
+    private Tensor embed(Tensor inputIds) {
+        long len = inputIds.size(1);
+        if (len > cfg.positions())
+            throw new IllegalArgumentException("input of " + len + " tokens exceeds the model's " + cfg.positions() + " positions");
+        Tensor x = torch.embedding(tokEmb, inputIds).add(posEmb.narrow(0, 0, len));
+        return drop(norm(x, embNormW, embNormB));
+    }
+
+    /** {@code [B,1,1,T]}, true at [PAD] keys; null without padding. */
+    private static Tensor keyMask(Tensor padMask, Tensor inputIds) {
+        return padMask == null ? null : padMask.view(inputIds.size(0), 1, 1, inputIds.size(1));
+    }
+
+    /** One block at every position. */
+    private Tensor block(Tensor x, Block bl, Tensor keyMask) {
+        if (cfg.preLn()) {
+            Tensor h = norm(x, bl.attnNormW, bl.attnNormB);
+            x = x.add(selfAttention(h, bl, keyMask));
+            return x.add(mlp(norm(x, bl.mlpNormW, bl.mlpNormB), bl));
+        }
+        x = norm(x.add(selfAttention(x, bl, keyMask)), bl.attnNormW, bl.attnNormB);
+        return norm(x.add(mlp(x, bl)), bl.mlpNormW, bl.mlpNormB);
+    }
+
+    /** Attention of every position of {@code h [B,T,d]}: queries, keys and values from one product. */
+    private Tensor selfAttention(Tensor h, Block bl, Tensor keyMask) {
+        Tensor[] qkv = heads(h, new Tensor[] {bl.qW, bl.kW, bl.vW}, new Tensor[] {bl.qB, bl.kB, bl.vB});
+        return attend(qkv[0], qkv[1], qkv[2], bl, keyMask);
+    }
+
+    /** Keys and values {@code [B,H,T,hs]} of the block input {@code h [B,T,d]}, from one product. */
+    private Tensor[] keysValues(Tensor h, Block bl) {
+        return heads(h, new Tensor[] {bl.kW, bl.vW}, new Tensor[] {bl.kB, bl.vB});
+    }
+
+    /**
+     * The projections {@code h Wᵢᵀ + bᵢ} of {@code h [N,T,d]}, split into heads {@code [N,H,T,hs]}: one
+     * product with the weights stacked (the stacking copies d² values each; its backward only slices).
+     */
+    private Tensor[] heads(Tensor h, Tensor[] w, Tensor[] b) {
+        long n = h.size(0), t = h.size(1), heads = cfg.heads(), hs = cfg.headSize();
+        Tensor out = w.length == 1 ? linear(h, w[0], b[0])
+            : linear(h, torch.cat(new TensorVector(w)), torch.cat(new TensorVector(b)));
+        TensorVector parts = out.split(cfg.d(), 2);
+        Tensor[] r = new Tensor[w.length];
+        for (int i = 0; i < r.length; i++) r[i] = parts.get(i).view(n, t, heads, hs).transpose(1, 2);
+        return r;
+    }
+
+    /**
+     * Attention of the queries {@code q [N,H,Tq,hs]} over keys and values {@code [N,H,T,hs]}:
+     * softmax(q kᵀ/√(d/h), [PAD] keys at −∞) v, heads concatenated, output projection. In training
+     * mode the product, softmax and dropout are libtorch's fused {@code scaled_dot_product_attention}
+     * (one call forward and backward instead of a batched matrix product per head and sentence);
+     * its backward is not differentiable again, so the Hessian estimators, which need double
+     * backward, run in eval mode, where the same function is written from ops.
+     */
+    private Tensor attend(Tensor q, Tensor k, Tensor v, Block bl, Tensor keyMask) {
+        long n = q.size(0), tq = q.size(2);
+        Tensor ctx;
+        if (training) { // libtorch's fused kernel (first-order: double backward runs in eval mode)
+            TensorOptional mask = keyMask == null ? new TensorOptional() : new TensorOptional(keyMask.logical_not());
+            ctx = torch.scaled_dot_product_attention(q, k, v, mask, cfg.dropout(), false, new DoubleOptional(attnScale), false);
+        } else {
+            Tensor scores = q.mul(new Scalar(attnScale)).matmul(k.transpose(2, 3)); // [N,H,Tq,T]
+            if (keyMask != null) scores = scores.masked_fill(keyMask, new Scalar(Double.NEGATIVE_INFINITY));
+            ctx = drop(scores.softmax(3)).matmul(v);
+        }
+        return drop(linear(ctx.transpose(1, 2).reshape(n, tq, cfg.d()), bl.oW, bl.oB));
     }
 
     private Tensor mlp(Tensor h, Block bl) {

@@ -4,7 +4,10 @@ import flatlm.util.BadInputException;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,19 +16,42 @@ import java.util.Map;
  * AdamW and SGD written on tensors, so that their whole state is a set of named tensors plus a
  * step count, saved beside the weights and restored exactly on resume. State tensors are
  * created when the optimizer is constructed (outside any {@link PointerScope}).
+ *
+ * <p>When the parameters lie back to back in one buffer, in map order (as {@link ParameterStore}
+ * lays out a transformer's), the state lies the same way and a step whose gradients are all
+ * defined updates the whole buffer at once: a few native calls instead of ~16 per parameter
+ * tensor. The update of each element is the same formula either way.
  */
 public abstract class Optimizer {
     protected final LinkedHashMap<String, Tensor> params;
     protected long steps;
+    /** All parameters as one 1-d tensor over their buffer, or null when they are not back to back. */
+    private final Tensor flat;
 
     protected Optimizer(LinkedHashMap<String, Tensor> params) {
         this.params = params;
+        this.flat = flatView(params.values().toArray(new Tensor[0]));
     }
 
     /** One update with learning rate {@code lr} from the parameters' current gradients. */
     public final void step(double lr) {
         steps++;
         try (PointerScope s = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            if (flat != null) {
+                TensorVector grads = new TensorVector();
+                for (Tensor p : params.values()) {
+                    Tensor grad = p.grad();
+                    if (!grad.defined()) {
+                        grads = null;
+                        break;
+                    }
+                    grads.push_back(grad);
+                }
+                if (grads != null) {
+                    update(FLAT, flat, torch.flatten_dense_tensors(grads), lr);
+                    return;
+                }
+            }
             for (Map.Entry<String, Tensor> e : params.entrySet()) {
                 Tensor grad = e.getValue().grad();
                 if (grad.defined()) update(e.getKey(), e.getValue(), grad, lr);
@@ -33,7 +59,66 @@ public abstract class Optimizer {
         }
     }
 
+    /** The state name of the whole buffer in {@link #update}. */
+    protected static final String FLAT = "";
+
+    /** Updates {@code p} (a parameter, or {@link #FLAT}: all of them) from its gradient. */
     protected abstract void update(String name, Tensor p, Tensor grad, double lr);
+
+    /**
+     * Zero state tensors shaped as the parameters, named as them and, under {@link #FLAT}, the
+     * whole buffer when the parameters are back to back (the named ones are then views of it).
+     */
+    protected final LinkedHashMap<String, Tensor> zeroState() {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        if (flat == null) {
+            params.forEach((name, p) -> out.put(name, zerosLike(p)));
+            return out;
+        }
+        Tensor all = Torch.keep(zerosLike(flat));
+        long offset = 0;
+        try (PointerScope s = new PointerScope()) {
+            for (Map.Entry<String, Tensor> e : params.entrySet()) {
+                Tensor p = e.getValue();
+                out.put(e.getKey(), Torch.keep(all.narrow(0, offset, p.numel()).view(Torch.shape(p))));
+                offset += p.numel();
+            }
+        }
+        out.put(FLAT, all);
+        return out;
+    }
+
+    /** Named state without the whole-buffer entry. */
+    protected static LinkedHashMap<String, Tensor> named(String prefix, Map<String, Tensor> state) {
+        LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+        state.forEach((k, t) -> {
+            if (!k.equals(FLAT)) out.put(prefix + k, t);
+        });
+        return out;
+    }
+
+    /**
+     * A 1-d tensor over the memory of {@code ps} when they are contiguous, of one dtype and device,
+     * and each starts where the previous ends; null otherwise.
+     */
+    static Tensor flatView(Tensor[] ps) {
+        if (ps.length < 2) return null;
+        try (PointerScope s = new PointerScope()) {
+            Tensor first = ps[0];
+            long bytes = first.element_size();
+            int type = first.scalar_type().value;
+            long next = first.data_ptr().address();
+            long total = 0;
+            for (Tensor p : ps) {
+                if (!p.is_contiguous() || p.scalar_type().value != type || p.data_ptr().address() != next
+                    || p.device().type().value != first.device().type().value) return null;
+                next += p.numel() * bytes;
+                total += p.numel();
+            }
+            return Torch.keep(torch.as_strided(first.detach(), new long[] {total}, new long[] {1},
+                new LongOptional(first.storage_offset())));
+        }
+    }
 
     /** Named state tensors (views of the live state). */
     public abstract LinkedHashMap<String, Tensor> state();
@@ -79,10 +164,8 @@ public abstract class Optimizer {
             this.beta2 = beta2;
             this.eps = eps;
             this.weightDecay = weightDecay;
-            params.forEach((name, p) -> {
-                m.put(name, zerosLike(p));
-                v.put(name, zerosLike(p));
-            });
+            m.putAll(zeroState());
+            v.putAll(zeroState());
         }
 
         @Override
@@ -98,9 +181,8 @@ public abstract class Optimizer {
 
         @Override
         public LinkedHashMap<String, Tensor> state() {
-            LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-            m.forEach((k, t) -> out.put("exp_avg." + k, t));
-            v.forEach((k, t) -> out.put("exp_avg_sq." + k, t));
+            LinkedHashMap<String, Tensor> out = named("exp_avg.", m);
+            out.putAll(named("exp_avg_sq.", v));
             return out;
         }
     }
@@ -114,7 +196,7 @@ public abstract class Optimizer {
             super(params);
             this.momentum = momentum;
             this.weightDecay = weightDecay;
-            if (momentum > 0) params.forEach((name, p) -> buf.put(name, zerosLike(p)));
+            if (momentum > 0) buf.putAll(zeroState());
         }
 
         @Override
@@ -126,9 +208,7 @@ public abstract class Optimizer {
 
         @Override
         public LinkedHashMap<String, Tensor> state() {
-            LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-            buf.forEach((k, t) -> out.put("momentum." + k, t));
-            return out;
+            return named("momentum.", buf);
         }
     }
 }

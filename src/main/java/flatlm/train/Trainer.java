@@ -200,6 +200,12 @@ public final class Trainer {
         return language;
     }
 
+    // the parts of a step, for TrainProfile
+    Optimizer optimizer() { return optimizer; }
+    LrSchedule schedule() { return schedule; }
+    BatchSource source() { return source; }
+    Masking masking() { return masking; }
+
     /**
      * Trains until {@code cfg.steps} (or {@code stopAt} if smaller and positive), evaluating and
      * checkpointing on schedule. Stops at the first non-finite loss, keeping the last good checkpoint.

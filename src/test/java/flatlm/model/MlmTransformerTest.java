@@ -207,4 +207,69 @@ class MlmTransformerTest {
             assertFalse(Arrays.equals(e1, t1));
         }
     }
+
+    /** The default path: final states everywhere, then the rows of the predictions. */
+    static Tensor fullForwardLogProbs(MlmTransformer m, MlmBatch b) {
+        Tensor h = m.hidden(b.inputIds(), b.padMask());
+        long len = h.size(1);
+        Tensor idx = b.rows().mul(new org.bytedeco.pytorch.Scalar(len)).add(b.cols());
+        return m.wordLogits(h.reshape(h.size(0) * len, h.size(2)).index_select(0, idx)).log_softmax(1);
+    }
+
+    @Test
+    void lastBlockAtThePredictionsOnlyIsTheFullForward() {
+        // padding, a sentence without predictions, several predictions in one row
+        MlmBatch[] batches = {MlmBatch.singleMask(SENTENCES, MASKS),
+            MlmBatch.multiMask(new int[][] {{0, 1, 2, 3}, {4, 5}, {6}}, new int[][] {{0, 2, 3}, {}, {0}})};
+        for (boolean preLn : new boolean[] {true, false}) {
+            for (MlmBatch b : batches) {
+                MlmTransformer m = new MlmTransformer(tinyConfig(preLn, ModelConfig.DType.FLOAT64), 5);
+                try (PointerScope s = new PointerScope()) {
+                    Tensor full = fullForwardLogProbs(m, b);
+                    Tensor fast = m.logProbs(b);
+                    double[] a = Torch.toDoubles(full), c = Torch.toDoubles(fast);
+                    assertEquals(a.length, c.length);
+                    for (int i = 0; i < a.length; i++) assertEquals(a[i], c[i], 1e-12, "preLn=" + preLn + " entry " + i);
+                    full.select(1, 0).sum().backward();
+                    Map<String, double[]> gFull = new java.util.LinkedHashMap<>();
+                    m.namedParameters().forEach((k, t) -> gFull.put(k, Torch.toDoubles(t.grad())));
+                    m.zeroGrad();
+                    fast.select(1, 0).sum().backward();
+                    m.namedParameters().forEach((k, t) -> {
+                        double[] g = Torch.toDoubles(t.grad());
+                        for (int i = 0; i < g.length; i++) assertEquals(gFull.get(k)[i], g[i], 1e-12, k + " preLn=" + preLn);
+                    });
+                }
+            }
+        }
+    }
+
+    @Test
+    void fusedAttentionOfTrainingModeIsTheEvalModeFunction() {
+        MlmBatch[] batches = {MlmBatch.singleMask(SENTENCES, MASKS),
+            MlmBatch.multiMask(new int[][] {{0, 1, 2, 3}, {4, 5}, {6}}, new int[][] {{0, 2, 3}, {}, {0}})};
+        for (boolean preLn : new boolean[] {true, false}) {
+            for (MlmBatch b : batches) {
+                MlmTransformer m = new MlmTransformer(tinyConfig(preLn, ModelConfig.DType.FLOAT64), 6);
+                try (PointerScope s = new PointerScope()) {
+                    Map<String, double[]> gEval = new java.util.LinkedHashMap<>();
+                    double[] eval = Torch.toDoubles(m.loss(b));
+                    double[] evalHidden = Torch.toDoubles(m.hidden(b.inputIds(), b.padMask()));
+                    m.loss(b).backward();
+                    m.namedParameters().forEach((k, t) -> gEval.put(k, Torch.toDoubles(t.grad())));
+                    m.zeroGrad();
+                    m.setTraining(true); // dropout 0: the same function
+                    double[] train = Torch.toDoubles(m.loss(b));
+                    assertEquals(eval[0], train[0], 1e-12, "preLn=" + preLn);
+                    double[] trainHidden = Torch.toDoubles(m.hidden(b.inputIds(), b.padMask()));
+                    for (int i = 0; i < evalHidden.length; i++) assertEquals(evalHidden[i], trainHidden[i], 1e-12);
+                    m.loss(b).backward();
+                    m.namedParameters().forEach((k, t) -> {
+                        double[] g = Torch.toDoubles(t.grad());
+                        for (int i = 0; i < g.length; i++) assertEquals(gEval.get(k)[i], g[i], 1e-12, k + " preLn=" + preLn);
+                    });
+                }
+            }
+        }
+    }
 }
