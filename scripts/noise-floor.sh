@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The label-noise floor (issue 23, BENCHMARKS.md "Label-noise floor"): KL at stationarity of
+# continuations from a saturated start against (optimizer, lr, k) at batch 256, on the quick
+# preset's language (24-state HMM, 8 words) with the `small` model at d 64.
+#
+#   scripts/noise-floor.sh OUT            # trains what is missing, then prints the table
+#   FLATLM="java -jar /tmp/copy/flatlm.jar" scripts/noise-floor.sh OUT   # a copied jar (rebuild-safe)
+#   STEPS=1500 TAIL=1000 KS="1 4 16 64 exact" ARMS="sgd:0.02 adamw:1e-3" scripts/noise-floor.sh OUT
+#
+# 1. base: quick's exact-target recipe (AdamW lr 6e-3, cosine, warmup 300) for BASE_STEPS steps.
+# 2. one continuation per (arm, k) from base's last checkpoint: constant lr, no warmup, a fresh
+#    optimizer (SGD: no momentum, weightDecay 0; AdamW: the default weightDecay 0.01), STEPS steps,
+#    algorithm sampled-labels with labelsPerContext k (k "exact": the dial's exact arm).
+# 3. the table: the KL of each run as the mean (and spread) of its evaluations at steps >= TAIL.
+# Runs already finished are reused; one JVM at a time.
+set -euo pipefail
+out="${1:?usage: scripts/noise-floor.sh OUT}"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+flatlm="${FLATLM:-$repo/flatlm}"
+base_steps="${BASE_STEPS:-5000}"
+steps="${STEPS:-1500}"
+tail_from="${TAIL:-1000}"
+eval_every="${EVAL_EVERY:-100}"
+ks="${KS:-1 4 16 64 exact}"
+arms="${ARMS:-sgd:0.02 sgd:0.05 adamw:3e-4 adamw:1e-3}"
+batch="${BATCH:-256}"
+mkdir -p "$out"
+
+cat > "$out/base.yaml" <<'EOF'
+language: {kind: hmm, words: 8, states: 24, blocks: 2, length: 8, alpha: 0.1, seed: 1}
+model: {preset: small, d: 64, heads: 4, dInter: 256}
+optimizer: {lr: 6.0e-3}
+batchSize: 256
+threads: 1
+seed: 1
+EOF
+
+finished() { # run dir, steps: the run's metrics reached its last step
+  [ -f "$1/metrics.jsonl" ] && [ "$(jq -s 'map(.step) | max' "$1/metrics.jsonl")" = "$2" ]
+}
+
+if ! finished "$out/base" "$base_steps"; then
+  rm -rf "$out/base"
+  $flatlm pretrain --config "$out/base.yaml" --out "$out/base" --algorithm exact-target --steps "$base_steps" \
+    --eval-every 500 --checkpoint-every "$base_steps" 2> "$out/base.log"
+fi
+
+for arm in $arms; do
+  opt="${arm%%:*}"; lr="${arm#*:}"
+  wd=(); [ "$opt" = sgd ] && wd=(--optimizer.weight-decay 0)
+  for k in $ks; do
+    run="$out/$opt-lr$lr-b$batch-k$k"
+    finished "$run" "$steps" && continue
+    rm -rf "$run"
+    $flatlm pretrain --config "$out/base.yaml" --out "$run" --init-from "$out/base" --steps "$steps" \
+      --batch-size "$batch" --algorithm sampled-labels --labels-per-context "$k" \
+      --optimizer.name "$opt" --optimizer.lr "$lr" "${wd[@]}" --schedule.warmup 0 --schedule.decay constant \
+      --eval-every "$eval_every" --checkpoint-every "$steps" 2> "$run.log"
+  done
+done
+
+# The table: mean KL over the evaluations at steps >= TAIL, their min and max, and the start's KL.
+printf 'base: KL %s at step %s\n' "$(jq -s 'max_by(.step) | .kl' "$out/base/metrics.jsonl")" "$base_steps"
+printf '%-8s %-7s %-6s %-6s %-10s %-10s %-10s %s\n' optimizer lr batch k "KL mean" "KL min" "KL max" evals
+for arm in $arms; do
+  opt="${arm%%:*}"; lr="${arm#*:}"
+  for k in $ks; do
+    run="$out/$opt-lr$lr-b$batch-k$k"
+    [ -f "$run/metrics.jsonl" ] || continue
+    jq -rs --arg t "$tail_from" --arg o "$opt" --arg lr "$lr" --arg b "$batch" --arg k "$k" '
+      map(select(.step >= ($t | tonumber))) | map(.kl) as $kl
+      | if ($kl | length) == 0 then empty else
+        [$o, $lr, $b, $k, (($kl | add) / ($kl | length)), ($kl | min), ($kl | max), ($kl | length)]
+        | "\(.[0])\t\(.[1])\t\(.[2])\t\(.[3])\t\(.[4] * 1e5 | round / 1e5)\t\(.[5] * 1e5 | round / 1e5)\t\(.[6] * 1e5 | round / 1e5)\t\(.[7])" end' \
+      "$run/metrics.jsonl"
+  done
+done | column -t
