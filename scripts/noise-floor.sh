@@ -5,25 +5,26 @@
 #
 #   scripts/noise-floor.sh OUT            # trains what is missing, then prints the table
 #   FLATLM="java -jar /tmp/copy/flatlm.jar" scripts/noise-floor.sh OUT   # a copied jar (rebuild-safe)
-#   STEPS=1500 TAIL=1000 KS="1 4 16 64 exact" ARMS="sgd:0.02 adamw:1e-3" scripts/noise-floor.sh OUT
+#   KS="1 4 16 64 exact" ARMS="sgd:0.02:2000 adamw:1e-3 sgd:0.05:1000:64" scripts/noise-floor.sh OUT
 #
+# An arm is optimizer:lr[:steps[:batch[:k,k,...]]] (default steps STEPS, batch 256, the k of KS).
 # 1. base: quick's exact-target recipe (AdamW lr 6e-3, cosine, warmup 300) for BASE_STEPS steps.
 # 2. one continuation per (arm, k) from base's last checkpoint: constant lr, no warmup, a fresh
-#    optimizer (SGD: no momentum, weightDecay 0; AdamW: the default weightDecay 0.01), STEPS steps,
-#    algorithm sampled-labels with labelsPerContext k (k "exact": the dial's exact arm).
-# 3. the table: the KL of each run as the mean (and spread) of its evaluations at steps >= TAIL.
+#    optimizer (SGD: no momentum, weightDecay 0; AdamW: the default weightDecay 0.01), data seed
+#    1000001 (not the base's batches again), algorithm sampled-labels with labelsPerContext k
+#    (k "exact": the dial's exact arm, exact-target training).
+# 3. the table: the KL of each run as the mean (and min, max) of its evaluations in the second
+#    half of the run (steps >= steps/2), every EVAL_EVERY steps.
 # Runs already finished are reused; one JVM at a time.
 set -euo pipefail
 out="${1:?usage: scripts/noise-floor.sh OUT}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 flatlm="${FLATLM:-$repo/flatlm}"
 base_steps="${BASE_STEPS:-5000}"
-steps="${STEPS:-1500}"
-tail_from="${TAIL:-1000}"
+default_steps="${STEPS:-1000}"
 eval_every="${EVAL_EVERY:-100}"
 ks="${KS:-1 4 16 64 exact}"
-arms="${ARMS:-sgd:0.02 sgd:0.05 adamw:3e-4 adamw:1e-3}"
-batch="${BATCH:-256}"
+arms="${ARMS:-sgd:0.05 adamw:3e-4 adamw:1e-3 sgd:0.02:2000 sgd:0.05:1000:64:4,16}"
 mkdir -p "$out"
 
 cat > "$out/base.yaml" <<'EOF'
@@ -45,33 +46,40 @@ if ! finished "$out/base" "$base_steps"; then
     --eval-every 500 --checkpoint-every "$base_steps" 2> "$out/base.log"
 fi
 
+arm_fields() { # sets opt, lr, steps, batch, arm_ks from optimizer:lr[:steps[:batch[:k,k,...]]]
+  IFS=: read -r opt lr steps batch arm_ks <<< "$1"
+  steps="${steps:-$default_steps}"; batch="${batch:-256}"; arm_ks="${arm_ks:-$ks}"; arm_ks="${arm_ks//,/ }"
+}
+
 for arm in $arms; do
-  opt="${arm%%:*}"; lr="${arm#*:}"
+  arm_fields "$arm"
   wd=(); [ "$opt" = sgd ] && wd=(--optimizer.weight-decay 0)
-  for k in $ks; do
-    run="$out/$opt-lr$lr-b$batch-k$k"
+  for k in $arm_ks; do
+    run="$out/$opt-lr$lr-b$batch-s$steps-k$k"
     finished "$run" "$steps" && continue
     rm -rf "$run"
     $flatlm pretrain --config "$out/base.yaml" --out "$run" --init-from "$out/base" --steps "$steps" \
       --batch-size "$batch" --algorithm sampled-labels --labels-per-context "$k" \
       --optimizer.name "$opt" --optimizer.lr "$lr" "${wd[@]}" --schedule.warmup 0 --schedule.decay constant \
-      --eval-every "$eval_every" --checkpoint-every "$steps" 2> "$run.log"
+      --eval-every "$eval_every" --checkpoint-every "$steps" --seed 1000001 2> "$run.log"
   done
 done
 
-# The table: mean KL over the evaluations at steps >= TAIL, their min and max, and the start's KL.
+# The table: mean KL over the evaluations of the second half, their min and max, and the start's KL.
 printf 'base: KL %s at step %s\n' "$(jq -s 'max_by(.step) | .kl' "$out/base/metrics.jsonl")" "$base_steps"
-printf '%-8s %-7s %-6s %-6s %-10s %-10s %-10s %s\n' optimizer lr batch k "KL mean" "KL min" "KL max" evals
+{
+echo "optimizer lr batch k KL-mean KL-min KL-max evals steps"
 for arm in $arms; do
-  opt="${arm%%:*}"; lr="${arm#*:}"
-  for k in $ks; do
-    run="$out/$opt-lr$lr-b$batch-k$k"
+  arm_fields "$arm"
+  for k in $arm_ks; do
+    run="$out/$opt-lr$lr-b$batch-s$steps-k$k"
     [ -f "$run/metrics.jsonl" ] || continue
-    jq -rs --arg t "$tail_from" --arg o "$opt" --arg lr "$lr" --arg b "$batch" --arg k "$k" '
+    jq -rs --arg t "$((steps / 2))" --arg o "$opt" --arg lr "$lr" --arg b "$batch" --arg k "$k" --arg s "$steps" '
       map(select(.step >= ($t | tonumber))) | map(.kl) as $kl
       | if ($kl | length) == 0 then empty else
         [$o, $lr, $b, $k, (($kl | add) / ($kl | length)), ($kl | min), ($kl | max), ($kl | length)]
-        | "\(.[0])\t\(.[1])\t\(.[2])\t\(.[3])\t\(.[4] * 1e5 | round / 1e5)\t\(.[5] * 1e5 | round / 1e5)\t\(.[6] * 1e5 | round / 1e5)\t\(.[7])" end' \
+        | "\(.[0]) \(.[1]) \(.[2]) \(.[3]) \(.[4] * 1e5 | round / 1e5) \(.[5] * 1e5 | round / 1e5) \(.[6] * 1e5 | round / 1e5) \(.[7]) \($s)" end' \
       "$run/metrics.jsonl"
   done
-done | column -t
+done
+} | column -t
