@@ -5,7 +5,7 @@
 #
 #   scripts/noise-floor.sh OUT            # trains what is missing, then prints the table
 #   FLATLM="java -jar /tmp/copy/flatlm.jar" scripts/noise-floor.sh OUT   # a copied jar (rebuild-safe)
-#   KS="1 4 16 64 exact" ARMS="sgd:0.02:2000 adamw:1e-3 sgd:0.05:1000:64" scripts/noise-floor.sh OUT
+#   KS="1 4 16 64 exact" ARMS="sgd:0.02:2000 adamw:1e-3 sgd:0.05:1500:64:4,16" scripts/noise-floor.sh OUT
 #
 # An arm is optimizer:lr[:steps[:batch[:k,k,...]]] (default steps STEPS, batch 256, the k of KS).
 # 1. base: quick's exact-target recipe (AdamW lr 6e-3, cosine, warmup 300) for BASE_STEPS steps.
@@ -21,10 +21,10 @@ out="${1:?usage: scripts/noise-floor.sh OUT}"
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 flatlm="${FLATLM:-$repo/flatlm}"
 base_steps="${BASE_STEPS:-5000}"
-default_steps="${STEPS:-1000}"
+default_steps="${STEPS:-1500}"
 eval_every="${EVAL_EVERY:-100}"
 ks="${KS:-1 4 16 64 exact}"
-arms="${ARMS:-sgd:0.05 adamw:3e-4 adamw:1e-3 sgd:0.02:2000 sgd:0.05:1000:64:4,16}"
+arms="${ARMS:-sgd:0.05 adamw:3e-4 adamw:1e-3 sgd:0.05:1500:64:4,16 sgd:0.02:2000}"
 mkdir -p "$out"
 
 cat > "$out/base.yaml" <<'EOF'
