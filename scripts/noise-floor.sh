@@ -65,21 +65,26 @@ for arm in $arms; do
   done
 done
 
-# The table: mean KL over the evaluations of the second half, their min and max, and the start's KL.
-printf 'base: KL %s at step %s\n' "$(jq -s 'max_by(.step) | .kl' "$out/base/metrics.jsonl")" "$base_steps"
-{
-echo "optimizer lr batch k KL-mean KL-min KL-max evals steps"
+# The table (markdown): per run the mean KL over the evaluations of the second half (steps >=
+# steps/2), their standard deviation and range, and the excess over the same arm's exact row.
+tail_kl() { # run dir, steps -> "mean sd min max n"
+  jq -rs --argjson t "$(($2 / 2))" 'map(select(.step >= $t)) | map(.kl) as $x | ($x | add / length) as $m
+    | "\($m) \(($x | map(. - $m | . * .) | add) / (($x | length) - 1) | sqrt) \($x | min) \($x | max) \($x | length)"' "$1/metrics.jsonl"
+}
+printf 'start (base, step %s): KL %.5f\n\n' "$base_steps" "$(jq -s 'max_by(.step) | .kl' "$out/base/metrics.jsonl")"
+echo "| optimizer | lr | batch | k | steps | KL (mean of 2nd half) | s.d. | min – max | excess over exact |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for arm in $arms; do
   arm_fields "$arm"
+  exact_run="$out/$opt-lr$lr-b$batch-s$steps-kexact"
+  exact_mean=""
+  finished "$exact_run" "$steps" && exact_mean="$(tail_kl "$exact_run" "$steps" | cut -d' ' -f1)"
   for k in $arm_ks; do
     run="$out/$opt-lr$lr-b$batch-s$steps-k$k"
-    [ -f "$run/metrics.jsonl" ] || continue
-    jq -rs --arg t "$((steps / 2))" --arg o "$opt" --arg lr "$lr" --arg b "$batch" --arg k "$k" --arg s "$steps" '
-      map(select(.step >= ($t | tonumber))) | map(.kl) as $kl
-      | if ($kl | length) == 0 then empty else
-        [$o, $lr, $b, $k, (($kl | add) / ($kl | length)), ($kl | min), ($kl | max), ($kl | length)]
-        | "\(.[0]) \(.[1]) \(.[2]) \(.[3]) \(.[4] * 1e5 | round / 1e5) \(.[5] * 1e5 | round / 1e5) \(.[6] * 1e5 | round / 1e5) \(.[7]) \($s)" end' \
-      "$run/metrics.jsonl"
+    finished "$run" "$steps" || continue
+    read -r m sd lo hi n <<< "$(tail_kl "$run" "$steps")"
+    awk -v o="$opt" -v lr="$lr" -v b="$batch" -v k="$k" -v s="$steps" -v m="$m" -v sd="$sd" -v lo="$lo" -v hi="$hi" \
+      -v e="$exact_mean" 'BEGIN { ex = (e == "" || k == "exact") ? "–" : sprintf("%+.5f", m - e);
+        printf "| %s | %s | %s | %s | %s | %.5f | %.5f | %.5f – %.5f | %s |\n", o, lr, b, k, s, m, sd, lo, hi, ex }'
   done
 done
-} | column -t
