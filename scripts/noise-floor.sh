@@ -11,7 +11,7 @@
 # 1. base: quick's exact-target recipe (AdamW lr 6e-3, cosine, warmup 300) for BASE_STEPS steps.
 # 2. one continuation per (arm, k) from base's last checkpoint: constant lr, no warmup, a fresh
 #    optimizer (SGD: no momentum, weightDecay 0; AdamW: the default weightDecay 0.01), data seed
-#    1000001 (not the base's batches again), algorithm sampled-labels with labelsPerContext k
+#    DATA_SEED (default 1000001: not the base's batches again), algorithm sampled-labels with labelsPerContext k
 #    (k "exact": the dial's exact arm, exact-target training).
 # 3. the table: the KL of each run as the mean (and min, max) of its evaluations in the second
 #    half of the run (steps >= steps/2), every EVAL_EVERY steps.
@@ -23,6 +23,7 @@ flatlm="${FLATLM:-$repo/flatlm}"
 base_steps="${BASE_STEPS:-5000}"
 default_steps="${STEPS:-1500}"
 eval_every="${EVAL_EVERY:-100}"
+data_seed="${DATA_SEED:-1000001}"  # another value: a replicate of the continuations (same base: link OUT/base)
 ks="${KS:-1 4 16 64 exact}"
 arms="${ARMS:-sgd:0.05 adamw:3e-4 adamw:1e-3 sgd:0.05:1500:64:4,16 sgd:0.02:2000}"
 mkdir -p "$out"
@@ -61,7 +62,7 @@ for arm in $arms; do
     $flatlm pretrain --config "$out/base.yaml" --out "$run" --init-from "$out/base" --steps "$steps" \
       --batch-size "$batch" --algorithm sampled-labels --labels-per-context "$k" \
       --optimizer.name "$opt" --optimizer.lr "$lr" "${wd[@]}" --schedule.warmup 0 --schedule.decay constant \
-      --eval-every "$eval_every" --checkpoint-every "$steps" --seed 1000001 2> "$run.log"
+      --eval-every "$eval_every" --checkpoint-every "$steps" --seed "$data_seed" 2> "$run.log"
   done
 done
 
