@@ -25,7 +25,7 @@ default_steps="${STEPS:-1500}"
 eval_every="${EVAL_EVERY:-100}"
 data_seed="${DATA_SEED:-1000001}"  # another value: a replicate of the continuations (same base: link OUT/base)
 ks="${KS:-1 4 16 64 exact}"
-arms="${ARMS:-sgd:0.05 adamw:3e-4 adamw:1e-3 sgd:0.05:1500:64:4,16 sgd:0.02:2000}"
+arms="${ARMS:-sgd:0.05 sgd:0.02:2000:256:1,4,16,exact sgd:0.05:1500:64:4,16 adamw:3e-4 adamw:1e-3}"
 mkdir -p "$out"
 
 cat > "$out/base.yaml" <<'EOF'
