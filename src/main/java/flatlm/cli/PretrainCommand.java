@@ -27,6 +27,11 @@ import java.util.concurrent.Callable;
         + "RUN/checkpoints/step-NNNNNNN/ (model.safetensors, optimizer.safetensors, state.json, manifest.json).",
         "Every config key is also a flag: --steps 2000, --optimizer.lr 1e-3, --model.preset tiny, "
             + "--language.kind pcfg, --batch-size 128. --print-config shows all keys with their defaults.",
+        "Algorithms (--algorithm): standard (the observed masked word), exact-target (the exact conditional p*: no "
+            + "label noise), sampled-labels (the label-noise dial: each masked context's target is the empirical "
+            + "distribution of k words drawn from p*, --labels-per-context k; k 1 is standard MLM on fresh data, k exact "
+            + "is exact-target; the gradient noise at a minimiser is that of batch size x k), and sam-, adversarial- "
+            + "versions of the three.",
         "Example: flatlm pretrain --out runs/hmm-small --steps 4000"})
 public final class PretrainCommand implements Callable<Integer> {
     /** Exit code when the loss turned NaN/inf. */
@@ -77,7 +82,7 @@ public final class PretrainCommand implements Callable<Integer> {
             // a continuation (init from another run) may carry a derived seed, SEED_LIMIT·s + depth
             if (cfg.initFrom == null) flatlm.experiment.RunSpec.requirePretrainingSeed("config", cfg.seed);
             if (printConfig) {
-                System.out.print(Configs.toYaml(cfg));
+                System.out.print(printedConfig(cfg));
                 return 0;
             }
             if (out == null) throw new BadInputException("--out RUN_DIR is required (or --resume RUN_DIR)");
@@ -111,6 +116,17 @@ public final class PretrainCommand implements Callable<Integer> {
                 outcome.lastCheckpoint());
         }
         return 0;
+    }
+
+    /**
+     * The config as YAML; an unset labelsPerContext (left out of the run's key) is shown as a
+     * comment under algorithm, so that the dial's key is visible (the text stays a valid config).
+     */
+    static String printedConfig(TrainConfig cfg) {
+        String yaml = Configs.toYaml(cfg);
+        if (cfg.labelsPerContext != null) return yaml;
+        return yaml.replaceFirst("(?m)^(algorithm: .*\\n)", "$1# labelsPerContext: unset; for the sampled-labels algorithms "
+            + "k >= 1 (words drawn from p* per masked context: the label-noise dial) or exact\n");
     }
 
     /** Defaults, then the config file, then {@code --key value} flags. */

@@ -52,18 +52,32 @@ public interface Algorithm {
     }
 
     /**
+     * The label-noise dial at its setting: k words per context, or for {@code exact} the
+     * exact-target algorithm itself (the same code path, so the same bytes).
+     */
+    static Algorithm sampledLabels(Language language, TrainConfig.LabelsPerContext k, long seed) {
+        return k.exact() ? exactTarget(language) : sampledLabels(language, k.k(), seed);
+    }
+
+    /**
      * The label-noise dial: cross-entropy against the empirical distribution of k words drawn
      * from the exact conditional, −mean_m Σ_v (c_v/k) log q(v), c ~ Multinomial(k, p*(·|x_-i)),
      * drawn from the step's own stream ({@link RngStreams#LABELS}). E[c/k] = p*, so the expected
-     * gradient is the exact-target one; its covariance at a minimiser is H/(M·k).
+     * gradient is the exact-target one; Cov[c/k] = (diag p* − p*p*ᵀ)/k, so at a minimiser the
+     * gradient noise covariance is H/(M·k) (M masked contexts per step). The cost is O(k) draws
+     * per context, no model work.
      */
     static Algorithm sampledLabels(Language language, int k, long seed) {
-        return (model, s) -> {
-            double[][] truth = exactTargets(s, language);
-            SplittableRandom rng = BatchSource.rngFor(seed, s.step(), RngStreams.LABELS);
-            for (int m = 0; m < truth.length; m++) truth[m] = empirical(truth[m], k, rng);
-            return backward(EXACT_MEAN.loss(model, s.batch(), truth, null));
-        };
+        if (k < 1) throw new IllegalArgumentException("k must be >= 1, got " + k);
+        return (model, s) -> backward(EXACT_MEAN.loss(model, s.batch(), sampledTargets(s, language, k, seed), null));
+    }
+
+    /** The sampled-labels targets c/k of every masked context of the step: a pure function of (seed, step, contexts). */
+    static double[][] sampledTargets(Step s, Language language, int k, long seed) {
+        double[][] truth = exactTargets(s, language);
+        SplittableRandom rng = BatchSource.rngFor(seed, s.step(), RngStreams.LABELS);
+        for (int m = 0; m < truth.length; m++) truth[m] = empirical(truth[m], k, rng);
+        return truth;
     }
 
     /** c/k for c ~ Multinomial(k, p): k inverse-CDF draws. */

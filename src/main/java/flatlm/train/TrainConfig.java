@@ -5,7 +5,9 @@ import flatlm.model.LrSchedule;
 import flatlm.util.BadInputException;
 import org.bytedeco.pytorch.Tensor;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.LinkedHashMap;
 import java.util.Set;
@@ -50,13 +52,14 @@ public final class TrainConfig {
      */
     public String algorithm = "standard";
     /**
-     * The label-noise dial of the sampled-labels algorithms: each masked context's target is the
-     * empirical distribution of k words drawn from p*(·|x_-i). At a minimiser the gradient noise
-     * covariance is H/(batchSize·k): k = 1 is standard MLM on fresh data, k → ∞ exact targets.
+     * The label-noise dial of the sampled-labels algorithms: k >= 1, each masked context's target
+     * is the empirical distribution c/k of k words drawn from p*(·|x_-i), c ~ Multinomial(k, p*);
+     * or {@code exact} (k = ∞: exactly the exact-target code path, no label noise). At a minimiser
+     * the gradient noise covariance is H/(batchSize·k): k = 1 is standard MLM on fresh data.
      * Unset (and out of the run key) for every other algorithm.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public Integer labelsPerContext;
+    public LabelsPerContext labelsPerContext;
     public SamOptions sam = new SamOptions();
     public AdversarialOptions adversarial = new AdversarialOptions();
 
@@ -155,12 +158,62 @@ public final class TrainConfig {
     /**
      * The label noise of this run as words drawn per masked context: 1 for the data-label
      * algorithms (standard, sam, adversarial: one observed word), k for sampled-labels, +∞ for
-     * exact targets (no label noise).
+     * exact targets (exact-target algorithms, or labelsPerContext exact). Call after {@link #validate}.
      */
     public double labelsPerContextK() {
         if (algorithm.endsWith("exact-target")) return Double.POSITIVE_INFINITY;
-        if (algorithm.endsWith("sampled-labels")) return labelsPerContext;
+        if (algorithm.endsWith("sampled-labels")) return labelsPerContext.exact() ? Double.POSITIVE_INFINITY : labelsPerContext.k();
         return 1;
+    }
+
+    /** A value of {@link #labelsPerContext}: a whole number k >= 1 or the word exact (checked by {@link #validate}). */
+    public static final class LabelsPerContext {
+        public static final String EXACT = "exact";
+        private final Object value;
+
+        private LabelsPerContext(Object value) {
+            this.value = value;
+        }
+
+        /** k words per context; 0 or less is refused by {@link #validate}. */
+        public static LabelsPerContext of(int k) {
+            return new LabelsPerContext(k);
+        }
+
+        public static LabelsPerContext exactTargets() {
+            return new LabelsPerContext(EXACT);
+        }
+
+        /** As written in a config: a number (a whole float is that integer) or a word. */
+        @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
+        static LabelsPerContext parse(Object v) {
+            if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 0x1p31)
+                return new LabelsPerContext(n.intValue());
+            return new LabelsPerContext(v);
+        }
+
+        @JsonValue
+        Object value() {
+            return value;
+        }
+
+        public boolean exact() {
+            return EXACT.equals(value);
+        }
+
+        /** k (only when not {@link #exact()}). */
+        public int k() {
+            return (Integer) value;
+        }
+
+        boolean valid() {
+            return exact() || value instanceof Integer k && k >= 1;
+        }
+
+        @Override
+        public String toString() {
+            return String.valueOf(value);
+        }
     }
 
     /** Checks ranges and names; throws a one-line {@link BadInputException} naming the key. */
@@ -175,11 +228,13 @@ public final class TrainConfig {
         oneOf("algorithm", algorithm, ALGORITHMS);
         if (algorithm.endsWith("sampled-labels")) {
             if (labelsPerContext == null)
-                throw new BadInputException("config key 'labelsPerContext' is needed by algorithm " + algorithm + " (k >= 1 words per context)");
-            positive("labelsPerContext", labelsPerContext);
+                throw new BadInputException("config key 'labelsPerContext' is needed by algorithm " + algorithm
+                    + " (k >= 1 words drawn per masked context, or exact)");
+            if (!labelsPerContext.valid())
+                fail("labelsPerContext", "must be a whole number >= 1 or exact", labelsPerContext);
         } else if (labelsPerContext != null) {
             throw new BadInputException("config key 'labelsPerContext' applies only to the sampled-labels algorithms, not to "
-                + algorithm);
+                + algorithm + (algorithm.endsWith("exact-target") ? " (its exact targets are labelsPerContext exact)" : ""));
         }
         if (!(adversarial.lambda >= 0)) fail("adversarial.lambda", "must be >= 0", adversarial.lambda);
         if (adversarial.batch < 9) fail("adversarial.batch", "must be >= 9 (7/8 support, 1/8 query)", adversarial.batch);

@@ -62,6 +62,27 @@ class PretrainCommandsTest {
         assertTrue(r.out().contains("lr: 0.001") && r.out().contains("steps: 77"), r.out());
     }
 
+    /** The label-noise dial's key is visible in --print-config (a comment while unset: runs without it keep their keys) and --help. */
+    @Test
+    void printConfigAndHelpShowTheLabelNoiseDial(@TempDir Path tmp) throws Exception {
+        CliRunner unset = CliRunner.run("pretrain", "--print-config");
+        assertEquals(0, unset.exitCode(), unset.err());
+        assertTrue(unset.out().contains("\n# labelsPerContext: unset;") && !unset.out().contains("\nlabelsPerContext"), unset.out());
+        Path printed = tmp.resolve("printed.yaml");
+        Files.writeString(printed, unset.out());
+        CliRunner again = CliRunner.run("pretrain", "--print-config", "--config", printed.toString());
+        assertEquals(unset.out(), again.out(), "the printed config (with its comment) reads back as the same config");
+        CliRunner set = CliRunner.run("pretrain", "--print-config", "--algorithm", "sampled-labels", "--labels-per-context", "16");
+        assertEquals(0, set.exitCode(), set.err());
+        assertTrue(set.out().contains("\nalgorithm: sampled-labels\nlabelsPerContext: 16\n") && !set.out().contains("# labelsPerContext"),
+            set.out());
+        String help = CliRunner.run("pretrain", "--help").out();
+        assertTrue(help.contains("sampled-labels") && help.contains("--labels-per-context"), help);
+        assertOneLineError(CliRunner.run("pretrain", "--print-config", "--algorithm", "sampled-labels"), 2, "labelsPerContext");
+        assertOneLineError(CliRunner.run("pretrain", "--print-config", "--algorithm", "sampled-labels", "--labels-per-context", "0"), 2,
+            "labelsPerContext", "got 0");
+    }
+
     @Test
     void badConfigsAndCheckpointsAreOneLineErrors(@TempDir Path tmp) throws Exception {
         assertOneLineError(CliRunner.run("pretrain", "--out", tmp.resolve("a").toString(), "--optimizer.lrr", "1"), 2,
