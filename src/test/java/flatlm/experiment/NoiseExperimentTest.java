@@ -103,8 +103,9 @@ class NoiseExperimentTest {
                     assertEquals(parent.hash() + "@" + parent.config().steps, x.provenance().settings().get("continues").asText());
                     boolean exact = x.label().endsWith("-exact");
                     assertEquals(exact ? "exact-target" : "sampled-labels", x.config().algorithm);
-                    assertEquals(exact ? null : Integer.valueOf(x.label().substring(x.label().lastIndexOf('k') + 1)),
-                        x.config().labelsPerContext);
+                    assertEquals(exact ? Double.POSITIVE_INFINITY : Double.parseDouble(x.label().substring(x.label().lastIndexOf('k') + 1)),
+                        x.config().labelsPerContextK());
+                    if (exact) assertNull(x.config().labelsPerContext);
                     // everything else is equal between the levels of one optimizer
                     ObjectNode c = (ObjectNode) Configs.toTree(x.config());
                     c.remove(List.of("algorithm", "labelsPerContext"));
