@@ -124,7 +124,7 @@ public final class Report {
         + "*inconclusive* when the MDE exceeds the paper's effect (the design could not have seen it), else *did not hold* "
         + "(with the MDE); for a claim without a paper number *not detected* (with the MDE). With one pre-training seed a "
         + "claim is *not tested (1 seed)*. Beside each effect, ΔKL = KL(b) − KL(a) of the compared checkpoints (mean ± s.e. "
-        + "over seeds), flagged ⚠ when its absolute value exceeds " + Claims.KL_TOLERANCE + " nats (a provisional tolerance): such a "
+        + "over seeds), flagged ⚠ when its absolute value exceeds " + Claims.KL_TOLERANCE + " nats (chosen from the measured label-noise floors, BENCHMARKS.md): such a "
         + "comparison is not at equal loss.";
 
     /**
