@@ -25,9 +25,12 @@ default_steps="${STEPS:-1500}"
 eval_every="${EVAL_EVERY:-100}"
 data_seed="${DATA_SEED:-1000001}"  # another value: a replicate of the continuations (same base: link OUT/base)
 ks="${KS:-1 4 16 64 exact}"
-arms="${ARMS:-sgd:0.05 sgd:0.02:2000:256:1,4,16,exact sgd:0.05:1500:64:4,16 adamw:3e-4 adamw:1e-3}"
+arms="${ARMS:-sgd:0.05 sgd:0.02:2000:256:1,4,16,exact sgd:0.05:1500:64:4,16 adamw:1e-4:1500:256:1,4,16,exact adamw:3e-4 adamw:1e-3 adamw:3e-4:1500:64:4,16}"
 mkdir -p "$out"
 
+if [ -n "${BASE_CONFIG:-}" ]; then  # another language or model: its pretrain keys (no algorithm, steps)
+  cp "$BASE_CONFIG" "$out/base.yaml"
+else
 cat > "$out/base.yaml" <<'EOF'
 language: {kind: hmm, words: 8, states: 24, blocks: 2, length: 8, alpha: 0.1, seed: 1}
 model: {preset: small, d: 64, heads: 4, dInter: 256}
@@ -36,6 +39,7 @@ batchSize: 256
 threads: 1
 seed: 1
 EOF
+fi
 
 finished() { # run dir, steps: the run's metrics reached its last step
   [ -f "$1/metrics.jsonl" ] && [ "$(jq -s 'map(.step) | max' "$1/metrics.jsonl")" = "$2" ]

@@ -211,6 +211,16 @@ public final class TrainConfig {
         }
 
         @Override
+        public boolean equals(Object o) {
+            return o instanceof LabelsPerContext l && java.util.Objects.equals(value, l.value);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Objects.hashCode(value);
+        }
+
+        @Override
         public String toString() {
             return String.valueOf(value);
         }

@@ -274,5 +274,7 @@ class LabelNoiseTest {
             assertEquals(yaml, Configs.toYaml(Configs.bind(Configs.toTree(cfg), TrainConfig.class, "stored")), "round trip");
         }
         assertFalse(Configs.toYaml(new TrainConfig()).contains("labelsPerContext"), "runs without the dial keep their keys");
+        assertEquals(TrainConfig.LabelsPerContext.of(16), TrainConfig.LabelsPerContext.of(16));
+        assertFalse(TrainConfig.LabelsPerContext.of(16).equals(TrainConfig.LabelsPerContext.exactTargets()));
     }
 }
