@@ -1,6 +1,6 @@
 package flatlm.cli;
 
-import flatlm.experiment.TaskRunner;
+import flatlm.exec.TaskRunner;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.exec.Log;
 import flatlm.dyck.DyckExperiment;
 
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.exec.Log;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.LayerProbe;

@@ -35,14 +35,14 @@ import java.util.Map;
  * linear probe on each task (mean ± std over seeds, the same splits for every model) and Tr(H).
  * One instance per job: it holds its own language (languages are not shared across threads).
  */
-final class Measurer {
+public final class Measurer {
     private final ExperimentPlan plan;
     private final Language language;
     private final ExactLoss.HeldOut heldOut;
     /** Task → the probe splits (one per probe seed), drawn once at the largest probe size. */
     private final Map<String, List<DownstreamSplit>> splits = new HashMap<>();
 
-    Measurer(ExperimentPlan plan) throws IOException {
+    public Measurer(ExperimentPlan plan) throws IOException {
         this.plan = plan;
         this.language = plan.language.build();
         this.heldOut = plan.measure.heldOut().build(language);
@@ -57,7 +57,7 @@ final class Measurer {
      * and the language with its files). Not the saturation threshold: the rows are re-labelled
      * with the plan's when collected ({@link ResultRow#withSaturation}).
      */
-    static Provenance provenance(ExperimentPlan plan) {
+    public static Provenance provenance(ExperimentPlan plan) {
         Map<String, Object> k = new LinkedHashMap<>();
         com.fasterxml.jackson.databind.node.ObjectNode measure = (com.fasterxml.jackson.databind.node.ObjectNode) Configs.toTree(plan.measure);
         measure.remove("probeLayers"); // measured apart (LayerProbes), so turning it on re-measures nothing else
@@ -131,7 +131,7 @@ final class Measurer {
      * the same exact loss and Tr(H). {@code seed} is the run's pre-training seed; {@code training}
      * the run's configuration (its algorithm and label noise go into the rows).
      */
-    List<ResultRow> measure(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
+    public List<ResultRow> measure(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
                             String checkpoint, TrainConfig training) {
         ExactLoss.Result l = loss(model);
         List<Probes> probes = probes(model);

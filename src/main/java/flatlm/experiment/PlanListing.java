@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.exec.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -1,5 +1,7 @@
 package flatlm.experiment;
 
+import flatlm.exec.Jobs;
+import flatlm.exec.Log;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,8 @@
 package flatlm.experiment;
 
+import flatlm.exec.Jobs;
+import flatlm.exec.Executor;
+import flatlm.exec.Log;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,7 +37,7 @@ import java.util.Map;
  */
 public final class Reproduction {
     public static final String PLAN_FILE = "plan.yaml";
-    static final String DONE = "done.json";
+    public static final String DONE = "done.json";
 
     private final ExperimentPlan plan;
     private final Path out;

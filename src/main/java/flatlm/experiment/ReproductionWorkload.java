@@ -1,5 +1,8 @@
 package flatlm.experiment;
 
+import flatlm.exec.Jobs;
+import flatlm.exec.Log;
+import flatlm.exec.Workload;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -8,8 +11,8 @@ import java.nio.file.Path;
  * finished run stays finished whatever else changes); every other job's key is its id and the
  * hash of the whole plan. A task process rebuilds it from {@code OUT/plan.yaml}.
  */
-final class ReproductionWorkload implements Workload {
-    static final String KIND = "reproduce";
+public final class ReproductionWorkload implements Workload {
+    public static final String KIND = "reproduce";
     private final Reproduction r;
     private final String planHash;
 
@@ -18,7 +21,7 @@ final class ReproductionWorkload implements Workload {
         this.planHash = RunSpec.hash(flatlm.util.Configs.toYaml(r.plan()));
     }
 
-    static ReproductionWorkload open(Path out) throws IOException {
+    public static ReproductionWorkload open(Path out) throws IOException {
         return new ReproductionWorkload(new Reproduction(Reproduction.load(out.resolve(Reproduction.PLAN_FILE).toString()), out, false));
     }
 

@@ -1,5 +1,7 @@
-package flatlm.experiment;
+package flatlm.exec;
 
+import flatlm.experiment.ReproductionWorkload;
+import flatlm.sweep.SweepWorkload;
 import flatlm.util.BadInputException;
 
 import java.io.IOException;

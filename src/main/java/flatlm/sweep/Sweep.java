@@ -1,5 +1,15 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.RunTraining;
+import flatlm.experiment.MeasurementLog;
+import flatlm.experiment.Reproduction;
+import flatlm.experiment.Measurer;
+import flatlm.experiment.ExperimentPlan;
+import flatlm.experiment.RunSpec;
+import flatlm.exec.Jobs;
+import flatlm.exec.Executor;
+import flatlm.exec.Log;
+import flatlm.exec.JobStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;

@@ -1,5 +1,8 @@
-package flatlm.experiment;
+package flatlm.exec;
 
+import flatlm.exec.slurm.SlurmExecutor;
+import flatlm.exec.slurm.SlurmOptions;
+import flatlm.exec.slurm.Slurm;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

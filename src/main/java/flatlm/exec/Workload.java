@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import java.nio.file.Path;
 
@@ -6,7 +6,7 @@ import java.nio.file.Path;
  * What an {@link Executor} runs: the jobs of a reproduction or a sweep, in an output directory
  * from which a task process can rebuild the same jobs ({@link Workloads#open}).
  */
-interface Workload {
+public interface Workload {
     /** "reproduce" or "sweep": how a task process rebuilds this workload from {@link #out}. */
     String kind();
 

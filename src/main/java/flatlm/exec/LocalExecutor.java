@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,5 +1,9 @@
-package flatlm.experiment;
+package flatlm.exec.slurm;
 
+import flatlm.exec.Jobs;
+import flatlm.exec.Executor;
+import flatlm.exec.Workload;
+import flatlm.exec.JobMarkers;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.util.Configs;
 
@@ -28,14 +32,14 @@ import java.util.TreeMap;
  * {@code OUT/slurm/submissions.jsonl}, so a rerun after the driver died adopts the tasks still
  * queued or running, collects the finished ones and resubmits only the missing or failed ones.
  */
-final class SlurmExecutor implements Executor {
+public final class SlurmExecutor implements Executor {
     static final String DIR = "slurm";
     static final String SUBMISSIONS = "submissions.jsonl";
     static final String MAIN_CLASS = "flatlm.cli.Main";
 
     private final SlurmOptions options;
 
-    SlurmExecutor(SlurmOptions options) {
+    public SlurmExecutor(SlurmOptions options) {
         this.options = options;
     }
 
@@ -43,13 +47,13 @@ final class SlurmExecutor implements Executor {
     record Submission(String array, String file, List<String> ids) {}
 
     /** Where a job runs: array task {@code array_index}. */
-    record Placement(String array, int index) {
-        String name() {
+    public record Placement(String array, int index) {
+        public String name() {
             return array + "_" + index;
         }
     }
 
-    static List<Submission> submissions(Path out) throws IOException {
+    public static List<Submission> submissions(Path out) throws IOException {
         Path f = out.resolve(DIR).resolve(SUBMISSIONS);
         List<Submission> subs = new ArrayList<>();
         if (!Files.isRegularFile(f)) return subs;
@@ -68,18 +72,18 @@ final class SlurmExecutor implements Executor {
     }
 
     /** The latest placement of every job ever submitted from {@code out}. */
-    static Map<String, Placement> placements(List<Submission> subs) {
+    public static Map<String, Placement> placements(List<Submission> subs) {
         Map<String, Placement> p = new LinkedHashMap<>();
         for (Submission s : subs) for (int i = 0; i < s.ids().size(); i++) p.put(s.ids().get(i), new Placement(s.array(), i));
         return p;
     }
 
-    static Path logFile(Path out, Placement p) {
+    public static Path logFile(Path out, Placement p) {
         return out.resolve(DIR).resolve("logs").resolve(p.name() + ".out");
     }
 
     /** squeue's view of the given placements (absent: squeue no longer knows the task). */
-    static Map<Placement, Slurm.Task> states(Map<String, Placement> placements) throws IOException, InterruptedException {
+    public static Map<Placement, Slurm.Task> states(Map<String, Placement> placements) throws IOException, InterruptedException {
         Set<String> arrays = new LinkedHashSet<>();
         placements.values().forEach(p -> arrays.add(p.array()));
         Map<Placement, Slurm.Task> m = new LinkedHashMap<>();
@@ -285,7 +289,7 @@ final class SlurmExecutor implements Executor {
     }
 
     /** The last line of a log saying what went wrong (the last non-blank one). */
-    static String lastLine(Path log) {
+    public static String lastLine(Path log) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             for (int i = lines.size() - 1; i >= 0; i--) if (!lines.get(i).isBlank()) return lines.get(i).strip();

@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,25 +15,25 @@ import java.util.concurrent.Future;
  * those ready (declare the critical path first). A failed job's dependents are skipped; the
  * others still run.
  */
-final class Jobs {
-    interface Body {
+public final class Jobs {
+    public interface Body {
         void run() throws Exception;
     }
 
-    record Job(String id, List<String> after, Body body) {}
+    public record Job(String id, List<String> after, Body body) {}
 
     /** What happened to each job: null = done, otherwise the failure or skip reason. */
     record Outcome(Map<String, String> failures, List<String> done) {}
 
     private final List<Job> jobs = new ArrayList<>();
 
-    Jobs add(String id, List<String> after, Body body) {
+    public Jobs add(String id, List<String> after, Body body) {
         for (Job j : jobs) if (j.id().equals(id)) throw new IllegalArgumentException("duplicate job " + id);
         jobs.add(new Job(id, List.copyOf(after), body));
         return this;
     }
 
-    List<Job> list() {
+    public List<Job> list() {
         return List.copyOf(jobs);
     }
 
@@ -90,8 +90,8 @@ final class Jobs {
     }
 
     /** A job's expected failure (e.g. training diverged), reported in one line. */
-    static final class RunFailed extends RuntimeException {
-        RunFailed(String message) {
+    public static final class RunFailed extends RuntimeException {
+        public RunFailed(String message) {
             super(message);
         }
     }

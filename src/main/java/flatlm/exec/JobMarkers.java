@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.util.Configs;
@@ -15,29 +15,29 @@ import java.util.Map;
  * "message", "log"}}, written (atomically) by whichever process ran the job, when it ended. A
  * job is done when its marker says done with the job's current key ({@link Workload#key}).
  */
-final class JobMarkers {
+public final class JobMarkers {
     static final String DIR = "jobs";
 
     /** What a marker says; {@code log} is the task's log file (Slurm), or null. */
-    record Marker(String id, String key, String state, String message, String log) {
-        boolean doneWith(String k) {
+    public record Marker(String id, String key, String state, String message, String log) {
+        public boolean doneWith(String k) {
             return "done".equals(state) && k.equals(key);
         }
     }
 
     private final Path dir;
 
-    JobMarkers(Path out) {
+    public JobMarkers(Path out) {
         this.dir = out.resolve(DIR);
     }
 
-    Path file(String id) {
+    public Path file(String id) {
         String safe = id.replaceAll("[^A-Za-z0-9._-]+", "_");
-        return dir.resolve(safe + "-" + RunSpec.hash(id).substring(0, 6) + ".json");
+        return dir.resolve(safe + "-" + flatlm.util.Checksums.shortHash(id).substring(0, 6) + ".json");
     }
 
     /** The marker of job {@code id}, or null when it never ended (or its file is unreadable). */
-    Marker read(String id) {
+    public Marker read(String id) {
         Path f = file(id);
         if (!Files.isRegularFile(f)) return null;
         try {
@@ -50,7 +50,7 @@ final class JobMarkers {
         }
     }
 
-    boolean done(String id, String key) {
+    public boolean done(String id, String key) {
         Marker m = read(id);
         return m != null && m.doneWith(key);
     }
@@ -66,7 +66,7 @@ final class JobMarkers {
         write(j.id(), key, "done", null, log);
     }
 
-    void write(String id, String key, String state, String message, String log) throws IOException {
+    public void write(String id, String key, String state, String message, String log) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
         m.put("key", key);

@@ -1,5 +1,6 @@
-package flatlm.experiment;
+package flatlm.exec;
 
+import flatlm.exec.slurm.SlurmExecutor;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;

@@ -1,5 +1,7 @@
-package flatlm.experiment;
+package flatlm.exec;
 
+import flatlm.exec.slurm.SlurmExecutor;
+import flatlm.exec.slurm.Slurm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +13,12 @@ import java.util.Map;
  * Where every job of a workload stands, from its marker, its last Slurm submission and squeue:
  * done, pending, running, failed (with the reason and the task's log) or not run.
  */
-final class JobStatus {
+public final class JobStatus {
     private JobStatus() {}
 
     record Line(String id, String state, String detail) {}
 
-    static List<Line> of(Workload w) throws IOException, InterruptedException {
+    public static List<Line> of(Workload w) throws IOException, InterruptedException {
         JobMarkers markers = new JobMarkers(w.out());
         Map<String, SlurmExecutor.Placement> placed = SlurmExecutor.placements(SlurmExecutor.submissions(w.out()));
         Map<SlurmExecutor.Placement, Slurm.Task> states = Map.of();
@@ -56,7 +58,7 @@ final class JobStatus {
         return List.copyOf(out.values());
     }
 
-    static String text(List<Line> lines, String noun) {
+    public static String text(List<Line> lines, String noun) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (String s : List.of("done", "running", "pending", "failed", "submitted", "not run")) counts.put(s, 0);
         StringBuilder b = new StringBuilder();

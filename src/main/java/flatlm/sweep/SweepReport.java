@@ -1,5 +1,6 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.ExperimentPlan;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.report.Plots;
 import flatlm.report.ResultRow;
