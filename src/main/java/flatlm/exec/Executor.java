@@ -18,7 +18,7 @@ public interface Executor {
      * What happened: failures (job → reason, "skipped: ..." for jobs that never ran because a
      * job they wait on failed), the jobs that ran now, and those found done before (not rerun).
      */
-    record Result(Map<String, String> failures, List<String> ran, List<String> alreadyDone) {}
+    record Result(Map<JobId, String> failures, List<JobId> ran, List<JobId> alreadyDone) {}
 
     Result run(Workload workload) throws IOException, InterruptedException;
 

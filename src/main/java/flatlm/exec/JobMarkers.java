@@ -31,13 +31,17 @@ public final class JobMarkers {
         this.dir = out.resolve(DIR);
     }
 
-    public Path file(String id) {
+    public Path file(JobId id) {
+        return file(id.toString());
+    }
+
+    private Path file(String id) {
         String safe = id.replaceAll("[^A-Za-z0-9._-]+", "_");
         return dir.resolve(safe + "-" + flatlm.util.Checksums.shortHash(id).substring(0, 6) + ".json");
     }
 
     /** The marker of job {@code id}, or null when it never ended (or its file is unreadable). */
-    public Marker read(String id) {
+    public Marker read(JobId id) {
         Path f = file(id);
         if (!Files.isRegularFile(f)) return null;
         try {
@@ -50,7 +54,7 @@ public final class JobMarkers {
         }
     }
 
-    public boolean done(String id, String key) {
+    public boolean done(JobId id, String key) {
         Marker m = read(id);
         return m != null && m.doneWith(key);
     }
@@ -66,7 +70,12 @@ public final class JobMarkers {
         write(j.id(), key, "done", null, log);
     }
 
-    public void write(String id, String key, String state, String message, String log) throws IOException {
+    public void write(JobId id, String key, String state, String message, String log) throws IOException {
+        write(id.toString(), key, state, message, log);
+    }
+
+    /** The marker of the job named {@code id} in a task file (one that may not be in the plan any more). */
+    void write(String id, String key, String state, String message, String log) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
         m.put("key", key);

@@ -16,7 +16,7 @@ import java.util.Map;
 public final class JobStatus {
     private JobStatus() {}
 
-    record Line(String id, String state, String detail) {}
+    record Line(JobId id, String state, String detail) {}
 
     public static List<Line> of(Workload w) throws IOException, InterruptedException {
         JobMarkers markers = new JobMarkers(w.out());
@@ -33,11 +33,12 @@ public final class JobStatus {
                 }
             }
         }
-        Map<String, Line> out = new LinkedHashMap<>();
+        Map<JobId, Line> out = new LinkedHashMap<>();
         for (Jobs.Job j : w.jobs().list()) {
-            String id = j.id(), key = w.key(id);
+            JobId id = j.id();
+            String key = w.key(id);
             JobMarkers.Marker m = markers.read(id);
-            SlurmExecutor.Placement p = placed.get(id);
+            SlurmExecutor.Placement p = placed.get(id.toString());
             Slurm.Task t = p == null ? null : states.get(p);
             String where = p == null ? "" : " (slurm " + p.name() + ")";
             Line l;

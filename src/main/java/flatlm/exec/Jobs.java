@@ -20,14 +20,14 @@ public final class Jobs {
         void run() throws Exception;
     }
 
-    public record Job(String id, List<String> after, Body body) {}
+    public record Job(JobId id, List<JobId> after, Body body) {}
 
     /** What happened to each job: null = done, otherwise the failure or skip reason. */
-    record Outcome(Map<String, String> failures, List<String> done) {}
+    record Outcome(Map<JobId, String> failures, List<JobId> done) {}
 
     private final List<Job> jobs = new ArrayList<>();
 
-    public Jobs add(String id, List<String> after, Body body) {
+    public Jobs add(JobId id, List<JobId> after, Body body) {
         for (Job j : jobs) if (j.id().equals(id)) throw new IllegalArgumentException("duplicate job " + id);
         jobs.add(new Job(id, List.copyOf(after), body));
         return this;
@@ -38,8 +38,8 @@ public final class Jobs {
     }
 
     Outcome run(int workers) throws InterruptedException {
-        Map<String, String> failures = new LinkedHashMap<>();
-        List<String> done = new ArrayList<>();
+        Map<JobId, String> failures = new LinkedHashMap<>();
+        List<JobId> done = new ArrayList<>();
         List<Job> pending = new ArrayList<>(jobs);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> {
             Thread t = new Thread(r, "flatlm-job");
@@ -51,7 +51,7 @@ public final class Jobs {
         try {
             while (!pending.isEmpty() || !running.isEmpty()) {
                 for (Job j : new ArrayList<>(pending)) {
-                    String blocked = j.after().stream().filter(failures::containsKey).findFirst().orElse(null);
+                    JobId blocked = j.after().stream().filter(failures::containsKey).findFirst().orElse(null);
                     if (blocked != null) {
                         pending.remove(j);
                         failures.put(j.id(), "skipped: " + blocked + " failed");

@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.exec.JobId;
 import flatlm.exec.Jobs;
 import flatlm.exec.Executor;
 import flatlm.exec.Log;
@@ -38,6 +39,8 @@ import java.util.Map;
 public final class Reproduction {
     public static final String PLAN_FILE = "plan.yaml";
     public static final String DONE = "done.json";
+    /** Job kinds: training a run, measuring a run (or the lookup table, the pruned models). */
+    static final String TRAIN = "train", MEASURE = "measure";
 
     private final ExperimentPlan plan;
     private final Path out;
@@ -53,7 +56,7 @@ public final class Reproduction {
     private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** What a reproduction did. */
-    public record Summary(List<ResultRow> rows, int trained, int reused, Map<String, String> failures, double minutes) {}
+    public record Summary(List<ResultRow> rows, int trained, int reused, Map<JobId, String> failures, double minutes) {}
 
     public Reproduction(ExperimentPlan plan, Path out, boolean quiet) {
         this.plan = plan;
@@ -181,18 +184,19 @@ public final class Reproduction {
         for (RunSpec r : runs) {
             RunSpec same = sameAs.get(r.id());
             if (same != null) {
-                jobs.add("train " + r.id(), List.of("train " + same.id()), () -> log.info("reuse " + same.id() + " as " + r.id()
+                jobs.add(JobId.of(TRAIN, r.id()), List.of(JobId.of(TRAIN, same.id())), () -> log.info("reuse " + same.id() + " as " + r.id()
                     + " (the same config)"));
                 continue;
             }
-            List<String> after = r.parent() == null ? List.of() : List.of("train " + r.parent().id());
-            jobs.add("train " + r.id(), after, () -> train(r));
+            List<JobId> after = r.parent() == null ? List.of() : List.of(JobId.of(TRAIN, r.parent().id()));
+            jobs.add(JobId.of(TRAIN, r.id()), after, () -> train(r));
         }
-        for (RunSpec r : runs) jobs.add("measure " + r.id(), List.of("train " + r.id()), () -> measureRun(r));
-        if (plan.algorithms != null && plan.algorithms.lookup) jobs.add("measure algorithms/lookup", List.of(), this::measureLookup);
+        for (RunSpec r : runs) jobs.add(JobId.of(MEASURE, r.id()), List.of(JobId.of(TRAIN, r.id())), () -> measureRun(r));
+        if (plan.algorithms != null && plan.algorithms.lookup)
+            jobs.add(JobId.of(MEASURE, "algorithms/lookup"), List.of(), this::measureLookup);
         if (plan.pruning != null && !plan.pruning.sparsities.isEmpty())
-            jobs.add("measure pruning/prune", List.of("train " + pruningSource().id()), () -> pruning().measure());
-        if (plan.dyck != null) jobs.add("dyck", List.of(), () -> DyckRun.run(plan, out, log));
+            jobs.add(JobId.of(MEASURE, "pruning/prune"), List.of(JobId.of(TRAIN, pruningSource().id())), () -> pruning().measure());
+        if (plan.dyck != null) jobs.add(JobId.ofKind("dyck"), List.of(), () -> DyckRun.run(plan, out, log));
         return jobs;
     }
 
@@ -303,8 +307,8 @@ public final class Reproduction {
     }
 
     /** How many of {@code jobs} train a run of its own (a run trained as another's copy counts once, as that one). */
-    private int trainJobs(List<String> jobs) {
-        return (int) runs.stream().filter(r -> !sameAs.containsKey(r.id()) && jobs.contains("train " + r.id())).count();
+    private int trainJobs(List<JobId> jobs) {
+        return (int) runs.stream().filter(r -> !sameAs.containsKey(r.id()) && jobs.contains(JobId.of(TRAIN, r.id()))).count();
     }
 
     private Path finalCheckpoint(RunSpec r) throws IOException {

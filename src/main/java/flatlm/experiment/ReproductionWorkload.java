@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.exec.JobId;
 import flatlm.exec.Jobs;
 import flatlm.exec.Log;
 import flatlm.exec.Workload;
@@ -41,18 +42,18 @@ public final class ReproductionWorkload implements Workload {
     }
 
     @Override
-    public String key(String id) {
-        if (id.startsWith("train ")) {
-            for (RunSpec s : r.runs()) if (("train " + s.id()).equals(id)) return "run " + s.hash();
+    public String key(JobId id) {
+        if (id.is(Reproduction.TRAIN)) {
+            for (RunSpec s : r.runs()) if (s.id().equals(id.run())) return "run " + s.hash();
         }
         return id + "@" + planHash;
     }
 
     @Override
-    public boolean resultsPresent(String id) {
-        if (!id.startsWith("train ")) return true;
+    public boolean resultsPresent(JobId id) {
+        if (!id.is(Reproduction.TRAIN)) return true;
         for (RunSpec s : r.runs())
-            if (("train " + s.id()).equals(id)) return java.nio.file.Files.isRegularFile(r.trainingDir(s).resolve(Reproduction.DONE));
+            if (s.id().equals(id.run())) return java.nio.file.Files.isRegularFile(r.trainingDir(s).resolve(Reproduction.DONE));
         return true;
     }
 

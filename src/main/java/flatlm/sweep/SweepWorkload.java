@@ -1,6 +1,7 @@
 package flatlm.sweep;
 
 import flatlm.experiment.RunSpec;
+import flatlm.exec.JobId;
 import flatlm.exec.Jobs;
 import flatlm.exec.Log;
 import flatlm.exec.Workload;
@@ -37,14 +38,14 @@ public final class SweepWorkload implements Workload {
     }
 
     @Override
-    public String key(String id) {
-        RunSpec r = sweep.run(id);
-        return r == null ? id : sweep.jobKey(r);
+    public String key(JobId id) {
+        RunSpec r = sweep.run(id.run());
+        return r == null ? id.toString() : sweep.jobKey(r);
     }
 
     @Override
-    public boolean resultsPresent(String id) {
-        RunSpec r = sweep.run(id);
+    public boolean resultsPresent(JobId id) {
+        RunSpec r = sweep.run(id.run());
         try {
             return r != null && sweep.complete(r);
         } catch (IOException e) {
