@@ -119,10 +119,13 @@ public final class Measurer {
 
     Estimate flatness(MlmModel model) {
         ExperimentPlan.Measure m = plan.measure;
-        Budget budget = Budget.relStderr(m.flatnessRelStderr).withMaxSamples(m.flatnessMaxSamples);
-        if (m.flatnessMaxSeconds != null) budget = budget.withMaxSeconds(m.flatnessMaxSeconds);
+        Budget samples = Budget.relStderr(m.flatnessRelStderr).withMaxSamples(m.flatnessMaxSamples);
+        Budget budget = m.flatnessMaxSeconds == null ? samples : samples.withMaxSeconds(m.flatnessMaxSeconds);
         ParameterSelection sel = m.flatnessExclude.isEmpty() ? ParameterSelection.all() : ParameterSelection.excluding(m.flatnessExclude);
-        Flatness.Options o = Flatness.Options.defaults().withBudget(budget).withSelection(sel);
+        Flatness.Options o = Flatness.Options.defaults().with(c -> {
+            c.budget = budget;
+            c.selection = sel;
+        });
         return Flatness.measure(model, language, Flatness.Estimator.parse(m.flatness), o, null);
     }
 
