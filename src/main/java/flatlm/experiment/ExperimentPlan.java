@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -233,7 +234,7 @@ public final class ExperimentPlan {
      */
     public static final class Noise {
         /** Where the continuations start: {@code convergence} (each seed's AdamW run's last checkpoint; the only source). */
-        public String from = "convergence";
+        public String from = Experiment.CONVERGENCE.id();
         /** Pretrain keys shared by the continuations (over {@code train}); not algorithm or labelsPerContext (the levels set them). */
         public ObjectNode train = JsonNodeFactory.instance.objectNode();
         /** Label → optimizer keys (name, lr, weightDecay, ...): one set of continuations per optimizer. */

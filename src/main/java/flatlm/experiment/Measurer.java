@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.FeatureExtractor;
@@ -181,7 +182,7 @@ public final class Measurer {
     List<ResultRow> lookup() {
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes(null)) {
-            out.add(ResultRow.builder().model("algorithms", "lookup", "").trace(Double.NaN, Double.NaN, "", "")
+            out.add(ResultRow.builder().model(Experiment.ALGORITHMS.id(), "lookup", "").trace(Double.NaN, Double.NaN, "", "")
                 .probes(p.train(), p.accuracy(), p.bayes()).checkpoint("").training(LOOKUP, Double.NaN).build());
         }
         return out;

@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
 import flatlm.exec.JobId;
 import flatlm.exec.Jobs;
 import flatlm.exec.Executor;
@@ -124,13 +125,13 @@ public final class Reproduction {
         String src = plan.name;
         for (long seed : plan.seeds) {
             if (plan.convergence != null) {
-                RunSpec adamw = add(RunSpec.of("convergence", "adamw", seed, null, src, languageLayer(), plan.train, plan.convergence.adamw));
+                RunSpec adamw = add(RunSpec.of(Experiment.CONVERGENCE.id(), "adamw", seed, null, src, languageLayer(), plan.train, plan.convergence.adamw));
                 if (plan.convergence.sgd != null)
-                    add(RunSpec.of("convergence", "sgd", seed, adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
+                    add(RunSpec.of(Experiment.CONVERGENCE.id(), "sgd", seed, adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
                 if (plan.algorithms != null) {
                     // in label order: plan.yaml (sorted maps) plans the same runs in the same order as the preset
                     for (Map.Entry<String, ObjectNode> e : new java.util.TreeMap<>(plan.algorithms.runs).entrySet())
-                        add(RunSpec.of("algorithms", e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
+                        add(RunSpec.of(Experiment.ALGORITHMS.id(), e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
                             e.getValue()));
                 }
                 if (plan.noise != null) NoiseExperiment.runs(plan, adamw, seed, languageLayer()).forEach(this::add);
@@ -139,7 +140,7 @@ public final class Reproduction {
                 for (ObjectNode sz : plan.size.sizes) {
                     ObjectNode layer = JsonNodeFactory.instance.objectNode();
                     layer.set("model", sz);
-                    add(RunSpec.of("size", "d" + sz.path("d").asInt(), seed, null, src, languageLayer(), plan.train, plan.size.train,
+                    add(RunSpec.of(Experiment.SIZE.id(), "d" + sz.path("d").asInt(), seed, null, src, languageLayer(), plan.train, plan.size.train,
                         layer));
                 }
             }
@@ -172,7 +173,7 @@ public final class Reproduction {
         if (plan.algorithms != null && plan.algorithms.lookup) k.put("lookup", lookupDir().getFileName().toString());
         if (plan.size != null) k.put("embedded", embeddedDerivation());
         if (plan.pruning != null) k.put("recovered", pruning().recoveredDerivation());
-        if (plan.dyck != null) k.put("dyck", DyckRun.key(plan));
+        if (plan.dyck != null) k.put(Experiment.DYCK.id(), DyckRun.key(plan));
         return k;
     }
 
@@ -196,7 +197,7 @@ public final class Reproduction {
             jobs.add(JobId.of(MEASURE, "algorithms/lookup"), List.of(), this::measureLookup);
         if (plan.pruning != null && !plan.pruning.sparsities.isEmpty())
             jobs.add(JobId.of(MEASURE, "pruning/prune"), List.of(JobId.of(TRAIN, pruningSource().id())), () -> pruning().measure());
-        if (plan.dyck != null) jobs.add(JobId.ofKind("dyck"), List.of(), () -> DyckRun.run(plan, out, log));
+        if (plan.dyck != null) jobs.add(JobId.ofKind(Experiment.DYCK.id()), List.of(), () -> DyckRun.run(plan, out, log));
         return jobs;
     }
 
@@ -288,7 +289,7 @@ public final class Reproduction {
     }
 
     public Path dyckMarkdown() {
-        Path md = out.resolve("dyck").resolve("dyck.md");
+        Path md = out.resolve(Experiment.DYCK.id()).resolve("dyck.md");
         return plan.dyck != null && Files.isRegularFile(md) ? md : null;
     }
 
@@ -340,11 +341,11 @@ public final class Reproduction {
 
     /** Step offset of a continuation on its experiment's step axis (SGD continues the AdamW run's steps). */
     private long offset(RunSpec r) {
-        return r.experiment().equals("convergence") && r.parent() != null ? r.parent().config().steps : 0;
+        return Experiment.CONVERGENCE.is(r.experiment()) && r.parent() != null ? r.parent().config().steps : 0;
     }
 
     private void measureRun(RunSpec r) throws IOException {
-        if (r.experiment().equals(NoiseExperiment.EXPERIMENT)) {
+        if (Experiment.NOISE.is(r.experiment())) {
             new NoiseExperiment(plan, out, measureKey, log).measure(r, trainingDir(r));
             return;
         }
@@ -357,7 +358,7 @@ public final class Reproduction {
             if (rows == null) {
                 if (m == null) m = new Measurer(plan);
                 MlmModel model = Checkpoint.openDirectory(cp).model(r.config().device); // measured where it was trained
-                double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
+                double x = Experiment.SIZE.is(r.experiment()) ? model.hiddenSize() : offset(r) + step;
                 rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString(), r.config());
                 mlog.put(id, rows);
                 ResultRow row = rows.get(0);
@@ -365,7 +366,7 @@ public final class Reproduction {
                     plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH(), row.trHStderr()));
             }
             String embeddedId = plan.size == null ? null : id + "|" + embeddedDerivation();
-            if (r.experiment().equals("size") && mlog.get(embeddedId) == null) {
+            if (Experiment.SIZE.is(r.experiment()) && mlog.get(embeddedId) == null) {
                 if (m == null) m = new Measurer(plan);
                 MlmTransformer small = Checkpoint.openDirectory(cp).transformer(r.config().device);
                 ModelConfig s = small.config();
@@ -387,7 +388,7 @@ public final class Reproduction {
     /** The checkpoints of run {@code r} that are measured: a convergence or noise run's every one (a continuation's own), else the last. */
     private List<Path> measuredCheckpoints(RunSpec r) throws IOException {
         List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
-        boolean along = r.experiment().equals("convergence") || r.experiment().equals(NoiseExperiment.EXPERIMENT);
+        boolean along = Experiment.CONVERGENCE.is(r.experiment()) || Experiment.NOISE.is(r.experiment());
         if (cps.isEmpty() || !along) return cps.subList(Math.max(0, cps.size() - 1), cps.size());
         return r.parent() != null ? cps.subList(1, cps.size()) : cps; // a continuation's step 0 is its parent's last checkpoint
     }
