@@ -8,7 +8,6 @@ import flatlm.exec.Log;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import flatlm.eval.Headroom;
 import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
@@ -211,23 +210,6 @@ public final class Reproduction {
         return sameAs.get(id);
     }
 
-    /**
-     * A warning when the plan's main task leaves less than {@link Headroom#USEFUL_POINTS} points
-     * between the lookup-table probe and the Bayes ceiling (one probe seed at the main training
-     * size): there, every model probes alike and no comparison can show anything. Null when there
-     * is room, or when the lookup table or the Bayes ceiling is undefined.
-     */
-    static String headroomWarning(ExperimentPlan plan) throws IOException {
-        flatlm.lang.Language language = plan.language.build();
-        if (Headroom.lookupUndefined(language) != null) return null;
-        String name = plan.measure.tasks.get(0);
-        double gap = Headroom.lookupGap(language, language.task(name), plan.measure.probeTrain, plan.measure.probeTest, 1);
-        if (!Double.isFinite(gap) || gap >= Headroom.USEFUL_POINTS) return null;
-        return String.format(java.util.Locale.ROOT, "%s: the main task %s has %.1f points between the lookup table and the Bayes "
-            + "ceiling (%d probe examples); below %.0f, models probe alike and the downstream comparisons cannot show an effect "
-            + "(check a language with 'flatlm lang headroom')", plan.name, name, gap, plan.measure.probeTrain, Headroom.USEFUL_POINTS);
-    }
-
     /** Runs every job on {@code workers} threads, then collects the rows. */
     public Summary run(int workers) throws IOException, InterruptedException {
         return run(Executor.local(workers), workers + " worker(s)");
@@ -238,7 +220,7 @@ public final class Reproduction {
         Files.createDirectories(out);
         Files.writeString(out.resolve(PLAN_FILE), Configs.toYaml(plan), StandardCharsets.UTF_8);
         log.info(String.format("reproduction '%s' into %s: %d runs, %s", plan.name, out, runs.size(), how));
-        String headroom = headroomWarning(plan);
+        String headroom = plan.headroomWarning();
         if (headroom != null) {
             Warnings.warn(headroom);
             log.info("WARNING " + headroom);
