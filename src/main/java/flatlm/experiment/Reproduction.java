@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
-import flatlm.flatness.Embedding;
+import flatlm.train.Embedding;
 import flatlm.report.ResultRow;
 import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
