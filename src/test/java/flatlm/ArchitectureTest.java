@@ -166,6 +166,18 @@ class ArchitectureTest {
         }
     }
 
+    /** The direction the redesign of issue 26 chose: jobs and executors below the workloads that use them. */
+    @Test
+    void theExecutorsKnowNoWorkload() throws IOException {
+        Map<String, Set<String>> table = table(Files.readAllLines(DOC));
+        for (String p : List.of("exec", "exec.slurm")) {
+            assertTrue(table.containsKey(p), p + " has a row");
+            for (String q : List.of("experiment", "sweep", "report", "train", "cli"))
+                assertFalse(allowed(table, p).contains(q), p + " may use " + q);
+        }
+        assertFalse(allowed(table, "experiment").contains("sweep"), "experiment may use sweep");
+    }
+
     private static boolean isFamily(String a, String b) {
         return a.startsWith(b + ".") || b.startsWith(a + ".");
     }

@@ -1,6 +1,6 @@
 package flatlm.cli;
 
-import flatlm.flatness.Embedding;
+import flatlm.train.Embedding;
 import flatlm.flatness.MaskedContext;
 import flatlm.flatness.ContextSource;
 import flatlm.flatness.Params;

@@ -1,7 +1,7 @@
 package flatlm.cli;
 
-import flatlm.experiment.Executor;
-import flatlm.experiment.SlurmOptions;
+import flatlm.exec.Executor;
+import flatlm.exec.slurm.SlurmOptions;
 import flatlm.util.BadInputException;
 import picocli.CommandLine.Option;
 

@@ -133,14 +133,20 @@ public final class FlatnessCommand implements Callable<Integer> {
         List<Flatness.Estimator> which = new ArrayList<>();
         for (String e : estimators) which.add(Flatness.Estimator.parse(e));
         Budget budget = new Budget(relStderr, Math.min(minSamples, maxSamples), maxSamples, maxSeconds);
-        Flatness.Options base = Flatness.Options.defaults();
-        Flatness.Options options = base.withBudget(budget)
-            .withBatches(batch == null ? base.fisherBatch() : batch, batch == null ? base.hutchinsonBatch() : batch)
-            .withLabels(Labels.parse(labels))
-            .withSelection(exclude.isEmpty() ? ParameterSelection.all() : ParameterSelection.excluding(exclude))
-            .withSeed(seed)
-            .withEig(eigContexts, Math.min(8, Math.max(2, eigContexts)), TopEigenvalue.Method.parse(eigMethod), eigTolerance,
-                eigIterations);
+        Labels parsedLabels = Labels.parse(labels);
+        TopEigenvalue.Method method = TopEigenvalue.Method.parse(eigMethod);
+        Flatness.Options options = Flatness.Options.defaults().with(o -> {
+            o.budget = budget;
+            if (batch != null) o.fisherBatch = o.hutchinsonBatch = batch;
+            o.labels = parsedLabels;
+            o.selection = exclude.isEmpty() ? ParameterSelection.all() : ParameterSelection.excluding(exclude);
+            o.seed = seed;
+            o.eigContexts = eigContexts;
+            o.eigGroups = Math.min(8, Math.max(2, eigContexts));
+            o.eigMethod = method;
+            o.eigTolerance = eigTolerance;
+            o.eigIterations = eigIterations;
+        });
         Torch.setThreads(threads);
 
         List<Path> checkpoints;

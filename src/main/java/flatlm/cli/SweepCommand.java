@@ -1,6 +1,6 @@
 package flatlm.cli;
 
-import flatlm.experiment.Sweep;
+import flatlm.sweep.Sweep;
 import flatlm.util.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,9 @@
 package flatlm.cli;
 
-import flatlm.experiment.TaskRunner;
+import flatlm.exec.TaskRunner;
+import flatlm.exec.Workloads;
+import flatlm.experiment.ReproductionWorkload;
+import flatlm.sweep.SweepWorkload;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -11,6 +14,11 @@ import java.util.concurrent.Callable;
 @Command(name = "task", hidden = true, mixinStandardHelpOptions = true,
     description = "Internal: runs job INDEX of a task file written by the slurm executor (what each array task runs).")
 public final class TaskCommand implements Callable<Integer> {
+    /** The workloads a task may belong to: a reproduction or a sweep. */
+    static final Workloads KINDS = new Workloads()
+        .register(ReproductionWorkload.KIND, ReproductionWorkload::open)
+        .register(SweepWorkload.KIND, SweepWorkload::open);
+
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
 
@@ -20,7 +28,7 @@ public final class TaskCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try {
-            TaskRunner.run(file, index);
+            TaskRunner.run(file, index, KINDS);
             return 0;
         } catch (Exception e) {
             System.err.println("flatlm: error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -1,5 +1,7 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
+import flatlm.exec.Log;
 import flatlm.dyck.DyckExperiment;
 
 import java.io.IOException;
@@ -28,7 +30,7 @@ final class DyckRun {
 
     /** Runs the Dyck experiment into {@code out/dyck/}, or reuses it when its key matches. */
     static void run(ExperimentPlan plan, Path out, Log log) throws IOException {
-        Path dir = out.resolve("dyck");
+        Path dir = out.resolve(Experiment.DYCK.id());
         DyckExperiment.Options o = options(plan);
         String key = key(o);
         Path done = dir.resolve(Reproduction.DONE);

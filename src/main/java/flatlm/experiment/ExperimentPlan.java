@@ -1,5 +1,7 @@
 package flatlm.experiment;
 
+import flatlm.eval.Headroom;
+import flatlm.report.Experiment;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -233,7 +235,7 @@ public final class ExperimentPlan {
      */
     public static final class Noise {
         /** Where the continuations start: {@code convergence} (each seed's AdamW run's last checkpoint; the only source). */
-        public String from = "convergence";
+        public String from = Experiment.CONVERGENCE.id();
         /** Pretrain keys shared by the continuations (over {@code train}); not algorithm or labelsPerContext (the levels set them). */
         public ObjectNode train = JsonNodeFactory.instance.objectNode();
         /** Label → optimizer keys (name, lr, weightDecay, ...): one set of continuations per optimizer. */
@@ -276,5 +278,22 @@ public final class ExperimentPlan {
                 + "last checkpoint; declare convergence too");
         if (noise != null) NoiseExperiment.validate(noise, source);
         return this;
+    }
+
+    /**
+     * A warning when the plan's main task leaves less than {@link Headroom#USEFUL_POINTS} points
+     * between the lookup-table probe and the Bayes ceiling (one probe seed at the main training
+     * size): there, every model probes alike and no comparison can show anything. Null when there
+     * is room, or when the lookup table or the Bayes ceiling is undefined.
+     */
+    public String headroomWarning() throws java.io.IOException {
+        flatlm.lang.Language built = language.build();
+        if (Headroom.lookupUndefined(built) != null) return null;
+        String name = measure.tasks.get(0);
+        double gap = Headroom.lookupGap(built, built.task(name), measure.probeTrain, measure.probeTest, 1);
+        if (!Double.isFinite(gap) || gap >= Headroom.USEFUL_POINTS) return null;
+        return String.format(java.util.Locale.ROOT, "%s: the main task %s has %.1f points between the lookup table and the Bayes "
+            + "ceiling (%d probe examples); below %.0f, models probe alike and the downstream comparisons cannot show an effect "
+            + "(check a language with 'flatlm lang headroom')", this.name, name, gap, measure.probeTrain, Headroom.USEFUL_POINTS);
     }
 }

@@ -1,5 +1,7 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
+import flatlm.exec.Log;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.LayerProbe;
@@ -56,7 +58,7 @@ final class LayerProbes {
         List<Path> cps = Checkpoint.list(trainingDir.apply(r).resolve(Trainer.CHECKPOINTS));
         List<Path> out = new ArrayList<>();
         if (cps.isEmpty()) return out;
-        if (r.experiment().equals("convergence") && r.parent() == null && Checkpoint.readState(cps.get(0)).step() == 0) out.add(cps.get(0));
+        if (Experiment.CONVERGENCE.is(r.experiment()) && r.parent() == null && Checkpoint.readState(cps.get(0)).step() == 0) out.add(cps.get(0));
         Path last = cps.get(cps.size() - 1);
         if (!out.contains(last)) out.add(last);
         return out;

@@ -29,7 +29,7 @@ import java.util.Map;
  * cut by the interruption, or damaged otherwise, is ignored and named (a warning with file:line),
  * and the next append starts on a line of its own.
  */
-final class MeasurementLog<T> {
+public final class MeasurementLog<T> {
     static final String FILE = "measurements.jsonl";
     /** Appends of every log in this JVM: runs that share a training directory share its files. */
     private static final Object APPEND = new Object();
@@ -44,12 +44,12 @@ final class MeasurementLog<T> {
     private final Map<String, List<T>> rows = new LinkedHashMap<>();
 
     /** A run's measurements.jsonl under {@code provenance}'s key. */
-    static MeasurementLog<ResultRow> of(Path dir, Provenance provenance) throws IOException {
+    public static MeasurementLog<ResultRow> of(Path dir, Provenance provenance) throws IOException {
         return new MeasurementLog<>(dir.resolve(FILE), provenance.key(), ResultRow.class);
     }
 
     /** A run's measurements.jsonl under {@code key}. */
-    static MeasurementLog<ResultRow> of(Path dir, String key) throws IOException {
+    public static MeasurementLog<ResultRow> of(Path dir, String key) throws IOException {
         return new MeasurementLog<>(dir.resolve(FILE), key, ResultRow.class);
     }
 
@@ -88,11 +88,11 @@ final class MeasurementLog<T> {
     }
 
     /** The rows of model {@code id} (main probe size first), or null when it was not measured with this key. */
-    synchronized List<T> get(String id) {
+    public synchronized List<T> get(String id) {
         return rows.get(id);
     }
 
-    synchronized void put(String id, List<T> modelRows) throws IOException {
+    public synchronized void put(String id, List<T> modelRows) throws IOException {
         ObjectNode n = JSON.createObjectNode();
         n.put("key", key);
         n.put("id", id);

@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
 import flatlm.eval.DownstreamResult;
 import flatlm.eval.DownstreamSplit;
 import flatlm.eval.FeatureExtractor;
@@ -35,14 +36,14 @@ import java.util.Map;
  * linear probe on each task (mean ± std over seeds, the same splits for every model) and Tr(H).
  * One instance per job: it holds its own language (languages are not shared across threads).
  */
-final class Measurer {
+public final class Measurer {
     private final ExperimentPlan plan;
     private final Language language;
     private final ExactLoss.HeldOut heldOut;
     /** Task → the probe splits (one per probe seed), drawn once at the largest probe size. */
     private final Map<String, List<DownstreamSplit>> splits = new HashMap<>();
 
-    Measurer(ExperimentPlan plan) throws IOException {
+    public Measurer(ExperimentPlan plan) throws IOException {
         this.plan = plan;
         this.language = plan.language.build();
         this.heldOut = plan.measure.heldOut().build(language);
@@ -57,7 +58,7 @@ final class Measurer {
      * and the language with its files). Not the saturation threshold: the rows are re-labelled
      * with the plan's when collected ({@link ResultRow#withSaturation}).
      */
-    static Provenance provenance(ExperimentPlan plan) {
+    public static Provenance provenance(ExperimentPlan plan) {
         Map<String, Object> k = new LinkedHashMap<>();
         com.fasterxml.jackson.databind.node.ObjectNode measure = (com.fasterxml.jackson.databind.node.ObjectNode) Configs.toTree(plan.measure);
         measure.remove("probeLayers"); // measured apart (LayerProbes), so turning it on re-measures nothing else
@@ -119,10 +120,13 @@ final class Measurer {
 
     Estimate flatness(MlmModel model) {
         ExperimentPlan.Measure m = plan.measure;
-        Budget budget = Budget.relStderr(m.flatnessRelStderr).withMaxSamples(m.flatnessMaxSamples);
-        if (m.flatnessMaxSeconds != null) budget = budget.withMaxSeconds(m.flatnessMaxSeconds);
+        Budget samples = Budget.relStderr(m.flatnessRelStderr).withMaxSamples(m.flatnessMaxSamples);
+        Budget budget = m.flatnessMaxSeconds == null ? samples : samples.withMaxSeconds(m.flatnessMaxSeconds);
         ParameterSelection sel = m.flatnessExclude.isEmpty() ? ParameterSelection.all() : ParameterSelection.excluding(m.flatnessExclude);
-        Flatness.Options o = Flatness.Options.defaults().withBudget(budget).withSelection(sel);
+        Flatness.Options o = Flatness.Options.defaults().with(c -> {
+            c.budget = budget;
+            c.selection = sel;
+        });
         return Flatness.measure(model, language, Flatness.Estimator.parse(m.flatness), o, null);
     }
 
@@ -131,7 +135,7 @@ final class Measurer {
      * the same exact loss and Tr(H). {@code seed} is the run's pre-training seed; {@code training}
      * the run's configuration (its algorithm and label noise go into the rows).
      */
-    List<ResultRow> measure(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
+    public List<ResultRow> measure(String experiment, String run, String variant, long seed, long step, double x, MlmModel model,
                             String checkpoint, TrainConfig training) {
         ExactLoss.Result l = loss(model);
         List<Probes> probes = probes(model);
@@ -178,7 +182,7 @@ final class Measurer {
     List<ResultRow> lookup() {
         List<ResultRow> out = new ArrayList<>();
         for (Probes p : probes(null)) {
-            out.add(ResultRow.builder().model("algorithms", "lookup", "").trace(Double.NaN, Double.NaN, "", "")
+            out.add(ResultRow.builder().model(Experiment.ALGORITHMS.id(), "lookup", "").trace(Double.NaN, Double.NaN, "", "")
                 .probes(p.train(), p.accuracy(), p.bayes()).checkpoint("").training(LOOKUP, Double.NaN).build());
         }
         return out;

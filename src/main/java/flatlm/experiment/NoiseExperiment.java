@@ -1,5 +1,7 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
+import flatlm.exec.Log;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,7 +34,6 @@ import java.util.TreeMap;
  * where the plan's is not already that read on every task.
  */
 final class NoiseExperiment {
-    static final String EXPERIMENT = "noise";
     static final String EXACT = "exact";
 
     /** A noise level: k words drawn per masked context, or exact targets (k null). */
@@ -67,7 +68,7 @@ final class NoiseExperiment {
     /** One-line errors naming the key ({@code source}: the plan file). */
     static void validate(ExperimentPlan.Noise n, String source) {
         String at = source + ": noise.";
-        if (!"convergence".equals(n.from))
+        if (!Experiment.CONVERGENCE.is(n.from))
             throw new BadInputException(at + "from must be convergence (each seed's convergence AdamW run's last checkpoint), got '"
                 + n.from + "'");
         if (n.train == null) n.train = JsonNodeFactory.instance.objectNode();
@@ -123,7 +124,7 @@ final class NoiseExperiment {
             ObjectNode optimizer = JsonNodeFactory.instance.objectNode();
             optimizer.set("optimizer", o.getValue());
             for (Level l : levels)
-                out.add(RunSpec.of(EXPERIMENT, label(o.getKey(), l), seed, parent, plan.name, languageLayer, plan.train, plan.noise.train,
+                out.add(RunSpec.of(Experiment.NOISE.id(), label(o.getKey(), l), seed, parent, plan.name, languageLayer, plan.train, plan.noise.train,
                     optimizer, l.layer()));
         }
         return out;
@@ -159,8 +160,8 @@ final class NoiseExperiment {
             if (rows == null) {
                 if (m == null) m = new Measurer(plan);
                 model = Checkpoint.openDirectory(cp).model(r.config().device);
-                rows = last ? m.measure(EXPERIMENT, r.label(), "", r.seed(), step, step, model, where, r.config())
-                    : m.measureUnprobed(EXPERIMENT, r.label(), "", r.seed(), step, step, model, where, r.config());
+                rows = last ? m.measure(Experiment.NOISE.id(), r.label(), "", r.seed(), step, step, model, where, r.config())
+                    : m.measureUnprobed(Experiment.NOISE.id(), r.label(), "", r.seed(), step, step, model, where, r.config());
                 mlog.put(id, rows);
                 ResultRow row = rows.get(0);
                 log.info(String.format("measured %s step %d: KL %.4f, Tr(H) %.1f ± %.1f%s", r.id(), step, row.kl(), row.trH(),

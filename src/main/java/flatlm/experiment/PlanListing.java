@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.exec.Jobs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -26,7 +27,7 @@ final class PlanListing {
         }
         b.append(String.format("jobs (%d):%n", r.jobs().list().size()));
         for (Jobs.Job j : r.jobs().list())
-            b.append(String.format("  %-36s%s%n", j.id(), j.after().isEmpty() ? "" : " after " + String.join(", ", j.after())));
+            b.append(String.format("  %-36s%s%n", j.id(), j.after().isEmpty() ? "" : " after " + String.join(", ", j.after().stream().map(Object::toString).toList())));
         return b.toString();
     }
 }

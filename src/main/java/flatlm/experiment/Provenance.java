@@ -75,7 +75,7 @@ public record Provenance(int format, JsonNode settings, Map<String, String> inpu
     }
 
     /** The reuse key, of the canonical JSON (object fields sorted at every level: map order never matters). */
-    String key() {
+    public String key() {
         ObjectNode n = JsonNodeFactory.instance.objectNode();
         n.put("format", format);
         n.set("settings", settings);

@@ -1,5 +1,8 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
+import flatlm.exec.Jobs;
+import flatlm.exec.Log;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -71,7 +74,7 @@ final class PruningExperiment {
             MlmModel model = Checkpoint.openDirectory(cp).model(source.config().device);
             Pruning.prune(model, s);
             long step = Checkpoint.readState(cp).step();
-            List<ResultRow> rows = m.measure("pruning", "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant,
+            List<ResultRow> rows = m.measure(Experiment.PRUNING.id(), "prune", variant, source.seed(), step, s, model, out.relativize(cp) + "#" + variant,
                 source.config());
             mlog.put(variant, rows);
             ResultRow row = rows.get(0);
@@ -93,7 +96,7 @@ final class PruningExperiment {
             if (mlog.get(id) != null) continue;
             Path dir = dir().resolve("recover-" + variant);
             Checkpoint.deleteRecursively(dir);
-            RunSpec spec = RunSpec.of("pruning", "recover-" + variant, source.seed(), source, plan.name, languageLayer, plan.train,
+            RunSpec spec = RunSpec.of(Experiment.PRUNING.id(), "recover-" + variant, source.seed(), source, plan.name, languageLayer, plan.train,
                 plan.pruning.recovery, steps);
             plan.measure.requireHeldOut(spec.config(), plan.name, spec.id());
             spec.config().initFrom = cp.toAbsolutePath().toString();
@@ -103,7 +106,7 @@ final class PruningExperiment {
             Trainer.Outcome o = t.run(0, null);
             if (o.divergedAt() > 0) throw new Jobs.RunFailed("pruning recovery " + variant + " diverged at step " + o.divergedAt());
             if (m == null) m = new Measurer(plan);
-            List<ResultRow> rows = m.measure("pruning", "prune-recovered", variant, source.seed(), o.step(), s, t.model(),
+            List<ResultRow> rows = m.measure(Experiment.PRUNING.id(), "prune-recovered", variant, source.seed(), o.step(), s, t.model(),
                 out.relativize(o.lastCheckpoint()).toString(), spec.config());
             mlog.put(id, rows);
             ResultRow row = rows.get(0);

@@ -1,5 +1,6 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
 import flatlm.report.Report;
 import flatlm.report.ResultRow;
 
@@ -41,7 +42,7 @@ public final class ReportFiles {
                     + "./flatlm flatness --checkpoints %s --estimator %s",
                 dir, run.id(), dir, task, dir, plan.measure.flatness), (a, b) -> a + "\n" + b);
         }
-        if (plan.pruning != null) commands.put("pruning", "./flatlm prune --checkpoint CKPT --sparsity S --out PRUNED; "
+        if (plan.pruning != null) commands.put(Experiment.PRUNING.id(), "./flatlm prune --checkpoint CKPT --sparsity S --out PRUNED; "
             + "./flatlm eval-loss --checkpoint PRUNED; ./flatlm probe --checkpoint PRUNED --task " + task);
         if (plan.dyck != null) commands.put("dyck", "./flatlm dyck --n " + plan.dyck.n + " --out DIR");
         commands.put("lookup", "./flatlm lookup " + plan.language.flags() + " --task " + task

@@ -1,13 +1,17 @@
 package flatlm.experiment;
 
+import flatlm.report.Experiment;
+import flatlm.exec.JobId;
+import flatlm.exec.Jobs;
+import flatlm.exec.Executor;
+import flatlm.exec.Log;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import flatlm.eval.Headroom;
 import flatlm.model.MlmModel;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
-import flatlm.flatness.Embedding;
+import flatlm.train.Embedding;
 import flatlm.report.ResultRow;
 import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
@@ -34,7 +38,9 @@ import java.util.Map;
  */
 public final class Reproduction {
     public static final String PLAN_FILE = "plan.yaml";
-    static final String DONE = "done.json";
+    public static final String DONE = "done.json";
+    /** Job kinds: training a run, measuring a run (or the lookup table, the pruned models). */
+    static final String TRAIN = "train", MEASURE = "measure";
 
     private final ExperimentPlan plan;
     private final Path out;
@@ -50,7 +56,7 @@ public final class Reproduction {
     private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** What a reproduction did. */
-    public record Summary(List<ResultRow> rows, int trained, int reused, Map<String, String> failures, double minutes) {}
+    public record Summary(List<ResultRow> rows, int trained, int reused, Map<JobId, String> failures, double minutes) {}
 
     public Reproduction(ExperimentPlan plan, Path out, boolean quiet) {
         this.plan = plan;
@@ -118,13 +124,13 @@ public final class Reproduction {
         String src = plan.name;
         for (long seed : plan.seeds) {
             if (plan.convergence != null) {
-                RunSpec adamw = add(RunSpec.of("convergence", "adamw", seed, null, src, languageLayer(), plan.train, plan.convergence.adamw));
+                RunSpec adamw = add(RunSpec.of(Experiment.CONVERGENCE.id(), "adamw", seed, null, src, languageLayer(), plan.train, plan.convergence.adamw));
                 if (plan.convergence.sgd != null)
-                    add(RunSpec.of("convergence", "sgd", seed, adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
+                    add(RunSpec.of(Experiment.CONVERGENCE.id(), "sgd", seed, adamw, src, languageLayer(), plan.train, plan.convergence.sgd));
                 if (plan.algorithms != null) {
                     // in label order: plan.yaml (sorted maps) plans the same runs in the same order as the preset
                     for (Map.Entry<String, ObjectNode> e : new java.util.TreeMap<>(plan.algorithms.runs).entrySet())
-                        add(RunSpec.of("algorithms", e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
+                        add(RunSpec.of(Experiment.ALGORITHMS.id(), e.getKey(), seed, adamw, src, languageLayer(), plan.train, plan.algorithms.train,
                             e.getValue()));
                 }
                 if (plan.noise != null) NoiseExperiment.runs(plan, adamw, seed, languageLayer()).forEach(this::add);
@@ -133,7 +139,7 @@ public final class Reproduction {
                 for (ObjectNode sz : plan.size.sizes) {
                     ObjectNode layer = JsonNodeFactory.instance.objectNode();
                     layer.set("model", sz);
-                    add(RunSpec.of("size", "d" + sz.path("d").asInt(), seed, null, src, languageLayer(), plan.train, plan.size.train,
+                    add(RunSpec.of(Experiment.SIZE.id(), "d" + sz.path("d").asInt(), seed, null, src, languageLayer(), plan.train, plan.size.train,
                         layer));
                 }
             }
@@ -166,7 +172,7 @@ public final class Reproduction {
         if (plan.algorithms != null && plan.algorithms.lookup) k.put("lookup", lookupDir().getFileName().toString());
         if (plan.size != null) k.put("embedded", embeddedDerivation());
         if (plan.pruning != null) k.put("recovered", pruning().recoveredDerivation());
-        if (plan.dyck != null) k.put("dyck", DyckRun.key(plan));
+        if (plan.dyck != null) k.put(Experiment.DYCK.id(), DyckRun.key(plan));
         return k;
     }
 
@@ -178,18 +184,19 @@ public final class Reproduction {
         for (RunSpec r : runs) {
             RunSpec same = sameAs.get(r.id());
             if (same != null) {
-                jobs.add("train " + r.id(), List.of("train " + same.id()), () -> log.info("reuse " + same.id() + " as " + r.id()
+                jobs.add(JobId.of(TRAIN, r.id()), List.of(JobId.of(TRAIN, same.id())), () -> log.info("reuse " + same.id() + " as " + r.id()
                     + " (the same config)"));
                 continue;
             }
-            List<String> after = r.parent() == null ? List.of() : List.of("train " + r.parent().id());
-            jobs.add("train " + r.id(), after, () -> train(r));
+            List<JobId> after = r.parent() == null ? List.of() : List.of(JobId.of(TRAIN, r.parent().id()));
+            jobs.add(JobId.of(TRAIN, r.id()), after, () -> train(r));
         }
-        for (RunSpec r : runs) jobs.add("measure " + r.id(), List.of("train " + r.id()), () -> measureRun(r));
-        if (plan.algorithms != null && plan.algorithms.lookup) jobs.add("measure algorithms/lookup", List.of(), this::measureLookup);
+        for (RunSpec r : runs) jobs.add(JobId.of(MEASURE, r.id()), List.of(JobId.of(TRAIN, r.id())), () -> measureRun(r));
+        if (plan.algorithms != null && plan.algorithms.lookup)
+            jobs.add(JobId.of(MEASURE, "algorithms/lookup"), List.of(), this::measureLookup);
         if (plan.pruning != null && !plan.pruning.sparsities.isEmpty())
-            jobs.add("measure pruning/prune", List.of("train " + pruningSource().id()), () -> pruning().measure());
-        if (plan.dyck != null) jobs.add("dyck", List.of(), () -> DyckRun.run(plan, out, log));
+            jobs.add(JobId.of(MEASURE, "pruning/prune"), List.of(JobId.of(TRAIN, pruningSource().id())), () -> pruning().measure());
+        if (plan.dyck != null) jobs.add(JobId.ofKind(Experiment.DYCK.id()), List.of(), () -> DyckRun.run(plan, out, log));
         return jobs;
     }
 
@@ -203,23 +210,6 @@ public final class Reproduction {
         return sameAs.get(id);
     }
 
-    /**
-     * A warning when the plan's main task leaves less than {@link Headroom#USEFUL_POINTS} points
-     * between the lookup-table probe and the Bayes ceiling (one probe seed at the main training
-     * size): there, every model probes alike and no comparison can show anything. Null when there
-     * is room, or when the lookup table or the Bayes ceiling is undefined.
-     */
-    static String headroomWarning(ExperimentPlan plan) throws IOException {
-        flatlm.lang.Language language = plan.language.build();
-        if (Headroom.lookupUndefined(language) != null) return null;
-        String name = plan.measure.tasks.get(0);
-        double gap = Headroom.lookupGap(language, language.task(name), plan.measure.probeTrain, plan.measure.probeTest, 1);
-        if (!Double.isFinite(gap) || gap >= Headroom.USEFUL_POINTS) return null;
-        return String.format(java.util.Locale.ROOT, "%s: the main task %s has %.1f points between the lookup table and the Bayes "
-            + "ceiling (%d probe examples); below %.0f, models probe alike and the downstream comparisons cannot show an effect "
-            + "(check a language with 'flatlm lang headroom')", plan.name, name, gap, plan.measure.probeTrain, Headroom.USEFUL_POINTS);
-    }
-
     /** Runs every job on {@code workers} threads, then collects the rows. */
     public Summary run(int workers) throws IOException, InterruptedException {
         return run(Executor.local(workers), workers + " worker(s)");
@@ -230,7 +220,7 @@ public final class Reproduction {
         Files.createDirectories(out);
         Files.writeString(out.resolve(PLAN_FILE), Configs.toYaml(plan), StandardCharsets.UTF_8);
         log.info(String.format("reproduction '%s' into %s: %d runs, %s", plan.name, out, runs.size(), how));
-        String headroom = headroomWarning(plan);
+        String headroom = plan.headroomWarning();
         if (headroom != null) {
             Warnings.warn(headroom);
             log.info("WARNING " + headroom);
@@ -281,7 +271,7 @@ public final class Reproduction {
     }
 
     public Path dyckMarkdown() {
-        Path md = out.resolve("dyck").resolve("dyck.md");
+        Path md = out.resolve(Experiment.DYCK.id()).resolve("dyck.md");
         return plan.dyck != null && Files.isRegularFile(md) ? md : null;
     }
 
@@ -300,8 +290,8 @@ public final class Reproduction {
     }
 
     /** How many of {@code jobs} train a run of its own (a run trained as another's copy counts once, as that one). */
-    private int trainJobs(List<String> jobs) {
-        return (int) runs.stream().filter(r -> !sameAs.containsKey(r.id()) && jobs.contains("train " + r.id())).count();
+    private int trainJobs(List<JobId> jobs) {
+        return (int) runs.stream().filter(r -> !sameAs.containsKey(r.id()) && jobs.contains(JobId.of(TRAIN, r.id()))).count();
     }
 
     private Path finalCheckpoint(RunSpec r) throws IOException {
@@ -333,11 +323,11 @@ public final class Reproduction {
 
     /** Step offset of a continuation on its experiment's step axis (SGD continues the AdamW run's steps). */
     private long offset(RunSpec r) {
-        return r.experiment().equals("convergence") && r.parent() != null ? r.parent().config().steps : 0;
+        return Experiment.CONVERGENCE.is(r.experiment()) && r.parent() != null ? r.parent().config().steps : 0;
     }
 
     private void measureRun(RunSpec r) throws IOException {
-        if (r.experiment().equals(NoiseExperiment.EXPERIMENT)) {
+        if (Experiment.NOISE.is(r.experiment())) {
             new NoiseExperiment(plan, out, measureKey, log).measure(r, trainingDir(r));
             return;
         }
@@ -350,7 +340,7 @@ public final class Reproduction {
             if (rows == null) {
                 if (m == null) m = new Measurer(plan);
                 MlmModel model = Checkpoint.openDirectory(cp).model(r.config().device); // measured where it was trained
-                double x = r.experiment().equals("size") ? model.hiddenSize() : offset(r) + step;
+                double x = Experiment.SIZE.is(r.experiment()) ? model.hiddenSize() : offset(r) + step;
                 rows = m.measure(r.experiment(), r.label(), "", r.seed(), step, x, model, out.relativize(cp).toString(), r.config());
                 mlog.put(id, rows);
                 ResultRow row = rows.get(0);
@@ -358,7 +348,7 @@ public final class Reproduction {
                     plan.measure.tasks.get(0), row.acc(plan.measure.tasks.get(0)), row.trH(), row.trHStderr()));
             }
             String embeddedId = plan.size == null ? null : id + "|" + embeddedDerivation();
-            if (r.experiment().equals("size") && mlog.get(embeddedId) == null) {
+            if (Experiment.SIZE.is(r.experiment()) && mlog.get(embeddedId) == null) {
                 if (m == null) m = new Measurer(plan);
                 MlmTransformer small = Checkpoint.openDirectory(cp).transformer(r.config().device);
                 ModelConfig s = small.config();
@@ -380,7 +370,7 @@ public final class Reproduction {
     /** The checkpoints of run {@code r} that are measured: a convergence or noise run's every one (a continuation's own), else the last. */
     private List<Path> measuredCheckpoints(RunSpec r) throws IOException {
         List<Path> cps = Checkpoint.list(trainingDir(r).resolve(Trainer.CHECKPOINTS));
-        boolean along = r.experiment().equals("convergence") || r.experiment().equals(NoiseExperiment.EXPERIMENT);
+        boolean along = Experiment.CONVERGENCE.is(r.experiment()) || Experiment.NOISE.is(r.experiment());
         if (cps.isEmpty() || !along) return cps.subList(Math.max(0, cps.size() - 1), cps.size());
         return r.parent() != null ? cps.subList(1, cps.size()) : cps; // a continuation's step 0 is its parent's last checkpoint
     }

@@ -1,5 +1,9 @@
 package flatlm.experiment;
 
+import flatlm.exec.JobId;
+import flatlm.exec.Jobs;
+import flatlm.exec.Log;
+import flatlm.exec.Workload;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -8,8 +12,8 @@ import java.nio.file.Path;
  * finished run stays finished whatever else changes); every other job's key is its id and the
  * hash of the whole plan. A task process rebuilds it from {@code OUT/plan.yaml}.
  */
-final class ReproductionWorkload implements Workload {
-    static final String KIND = "reproduce";
+public final class ReproductionWorkload implements Workload {
+    public static final String KIND = "reproduce";
     private final Reproduction r;
     private final String planHash;
 
@@ -18,7 +22,7 @@ final class ReproductionWorkload implements Workload {
         this.planHash = RunSpec.hash(flatlm.util.Configs.toYaml(r.plan()));
     }
 
-    static ReproductionWorkload open(Path out) throws IOException {
+    public static ReproductionWorkload open(Path out) throws IOException {
         return new ReproductionWorkload(new Reproduction(Reproduction.load(out.resolve(Reproduction.PLAN_FILE).toString()), out, false));
     }
 
@@ -38,18 +42,18 @@ final class ReproductionWorkload implements Workload {
     }
 
     @Override
-    public String key(String id) {
-        if (id.startsWith("train ")) {
-            for (RunSpec s : r.runs()) if (("train " + s.id()).equals(id)) return "run " + s.hash();
+    public String key(JobId id) {
+        if (id.is(Reproduction.TRAIN)) {
+            for (RunSpec s : r.runs()) if (s.id().equals(id.run())) return "run " + s.hash();
         }
         return id + "@" + planHash;
     }
 
     @Override
-    public boolean resultsPresent(String id) {
-        if (!id.startsWith("train ")) return true;
+    public boolean resultsPresent(JobId id) {
+        if (!id.is(Reproduction.TRAIN)) return true;
         for (RunSpec s : r.runs())
-            if (("train " + s.id()).equals(id)) return java.nio.file.Files.isRegularFile(r.trainingDir(s).resolve(Reproduction.DONE));
+            if (s.id().equals(id.run())) return java.nio.file.Files.isRegularFile(r.trainingDir(s).resolve(Reproduction.DONE));
         return true;
     }
 

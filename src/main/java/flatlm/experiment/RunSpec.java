@@ -7,9 +7,6 @@ import flatlm.util.Configs;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 
@@ -76,16 +73,11 @@ public record RunSpec(String experiment, String label, long seed, TrainConfig co
 
     /** First 10 hex digits of SHA-256. */
     static String hash(String canonical) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(canonical.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d).substring(0, 10);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return flatlm.util.Checksums.shortHash(canonical);
     }
 
     /** Merges {@code src} into {@code dst}: objects key by key, everything else replaced. */
-    static void deepMerge(ObjectNode dst, JsonNode src) {
+    public static void deepMerge(ObjectNode dst, JsonNode src) {
         for (Iterator<Map.Entry<String, JsonNode>> it = src.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode cur = dst.get(e.getKey());

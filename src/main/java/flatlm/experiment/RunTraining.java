@@ -1,5 +1,7 @@
 package flatlm.experiment;
 
+import flatlm.exec.Jobs;
+import flatlm.exec.Log;
 import flatlm.report.Saturation;
 import flatlm.train.Checkpoint;
 import flatlm.train.Trainer;
@@ -20,16 +22,16 @@ import java.util.Map;
  * its last checkpoint; anything else starts afresh (a continuation from its parent's last
  * checkpoint). {@code done.json} records the run's hash, steps, final KL and minutes.
  */
-final class RunTraining {
+public final class RunTraining {
     private RunTraining() {}
 
     /** The parent's last checkpoint, looked up only when a continuation starts afresh. */
-    interface ParentCheckpoint {
+    public interface ParentCheckpoint {
         Path get() throws IOException;
     }
 
     /** Trains (or resumes) run {@code r} in {@code dir}; false when it was finished before (reused). */
-    static boolean train(RunSpec r, Path dir, Path out, Log log, double saturationKl, ParentCheckpoint parent) throws IOException {
+    public static boolean train(RunSpec r, Path dir, Path out, Log log, double saturationKl, ParentCheckpoint parent) throws IOException {
         if (Files.isRegularFile(dir.resolve(Reproduction.DONE))) {
             log.info("reuse " + r.id() + " (" + out.relativize(dir) + ")");
             return false;
@@ -72,7 +74,7 @@ final class RunTraining {
     }
 
     /** The last checkpoint of run {@code r} trained in {@code dir}, verified. */
-    static Path lastCheckpoint(RunSpec r, Path dir) throws IOException {
+    public static Path lastCheckpoint(RunSpec r, Path dir) throws IOException {
         List<Path> cps = Checkpoint.list(dir.resolve(Trainer.CHECKPOINTS));
         if (cps.isEmpty()) throw new BadInputException(r.id() + ": no checkpoint in " + dir);
         Path last = cps.get(cps.size() - 1);

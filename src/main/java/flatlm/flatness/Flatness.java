@@ -7,6 +7,7 @@ import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Names;
 
+import java.util.function.Consumer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -93,34 +94,37 @@ public final class Flatness {
                 ParameterSelection.all(), SEED, EIG_CONTEXTS, EIG_GROUPS, TopEigenvalue.Method.LANCZOS, EIG_TOLERANCE, EIG_ITERATIONS);
         }
 
-        public Options withBudget(Budget b) {
-            return new Options(b, fisherBatch, hutchinsonBatch, labels, selection, seed, eigContexts, eigGroups, eigMethod,
-                eigTolerance, eigIterations);
+        /** A copy with some settings changed, e.g. {@code o.with(c -> { c.budget = b; c.seed = 2; })}; validated again. */
+        public Options with(Consumer<Copy> change) {
+            Copy c = new Copy(this);
+            change.accept(c);
+            return new Options(c.budget, c.fisherBatch, c.hutchinsonBatch, c.labels, c.selection, c.seed, c.eigContexts,
+                c.eigGroups, c.eigMethod, c.eigTolerance, c.eigIterations);
         }
 
-        public Options withSelection(ParameterSelection s) {
-            return new Options(budget, fisherBatch, hutchinsonBatch, labels, s, seed, eigContexts, eigGroups, eigMethod,
-                eigTolerance, eigIterations);
-        }
+        /** The settings of {@link #with}, starting as a copy of an {@code Options}. */
+        public static final class Copy {
+            public Budget budget;
+            public int fisherBatch, hutchinsonBatch, eigContexts, eigGroups, eigIterations;
+            public Labels labels;
+            public ParameterSelection selection;
+            public long seed;
+            public TopEigenvalue.Method eigMethod;
+            public double eigTolerance;
 
-        public Options withLabels(Labels l) {
-            return new Options(budget, fisherBatch, hutchinsonBatch, l, selection, seed, eigContexts, eigGroups, eigMethod,
-                eigTolerance, eigIterations);
-        }
-
-        public Options withSeed(long s) {
-            return new Options(budget, fisherBatch, hutchinsonBatch, labels, selection, s, eigContexts, eigGroups, eigMethod,
-                eigTolerance, eigIterations);
-        }
-
-        public Options withBatches(int fisher, int hutchinson) {
-            return new Options(budget, fisher, hutchinson, labels, selection, seed, eigContexts, eigGroups, eigMethod,
-                eigTolerance, eigIterations);
-        }
-
-        public Options withEig(int contexts, int groups, TopEigenvalue.Method method, double tolerance, int iterations) {
-            return new Options(budget, fisherBatch, hutchinsonBatch, labels, selection, seed, contexts, groups, method,
-                tolerance, iterations);
+            private Copy(Options o) {
+                budget = o.budget;
+                fisherBatch = o.fisherBatch;
+                hutchinsonBatch = o.hutchinsonBatch;
+                labels = o.labels;
+                selection = o.selection;
+                seed = o.seed;
+                eigContexts = o.eigContexts;
+                eigGroups = o.eigGroups;
+                eigMethod = o.eigMethod;
+                eigTolerance = o.eigTolerance;
+                eigIterations = o.eigIterations;
+            }
         }
     }
 

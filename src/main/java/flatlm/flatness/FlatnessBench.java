@@ -41,22 +41,32 @@ public final class FlatnessBench {
         System.out.printf("%-20s %10s %10s %9s %9s %9s %12s%n", "estimator", "estimate", "rel.se", "samples", "passes",
             "median s", "s x relse^2");
         // warm-up
-        Flatness.measure(c.model(), c.language(), Flatness.Estimator.FISHER, Flatness.Options.defaults().withBudget(Budget.fixed(5)), null);
+        Flatness.measure(c.model(), c.language(), Flatness.Estimator.FISHER, Flatness.Options.defaults().with(s -> s.budget = Budget.fixed(5)), null);
         for (String config : configs) {
             String[] at = config.split("@");
             String[] f = at[0].split(":");
             int n = f.length > 1 ? Integer.parseInt(f[1]) : 1;
             Flatness.Estimator est = Flatness.Estimator.parse(f[0].equals("hutchinson-data") ? "hutchinson" : f[0]);
             Budget budget = at.length > 1 ? Budget.fixed(Long.parseLong(at[1])) : Budget.relStderr(rel);
-            Flatness.Options o = Flatness.Options.defaults().withBudget(budget).withBatches(n, n)
-                .withLabels(f[0].equals("hutchinson-data") ? Labels.DATA : Labels.EXACT);
-            if (est == Flatness.Estimator.TOP_EIG) o = o.withEig(n, 8, TopEigenvalue.Method.LANCZOS, 1e-3, 100);
+            Flatness.Options o = Flatness.Options.defaults().with(s -> {
+                s.budget = budget;
+                s.fisherBatch = s.hutchinsonBatch = n;
+                s.labels = f[0].equals("hutchinson-data") ? Labels.DATA : Labels.EXACT;
+                if (est == Flatness.Estimator.TOP_EIG) {
+                    s.eigContexts = n;
+                    s.eigGroups = 8;
+                    s.eigMethod = TopEigenvalue.Method.LANCZOS;
+                    s.eigTolerance = 1e-3;
+                    s.eigIterations = 100;
+                }
+            });
             List<Double> secs = new ArrayList<>();
             List<Double> norm = new ArrayList<>();
             double value = 0, rse = 0;
             long samples = 0, passes = 0;
             for (int s = 1; s <= seeds; s++) {
-                Estimate e = Flatness.measure(c.model(), c.language(), est, o.withSeed(s), null);
+                long seed = s;
+                Estimate e = Flatness.measure(c.model(), c.language(), est, o.with(x -> x.seed = seed), null);
                 secs.add(e.seconds());
                 norm.add(e.seconds() * e.relStderr() * e.relStderr());
                 value += e.value() / seeds;

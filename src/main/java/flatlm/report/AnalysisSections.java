@@ -65,15 +65,15 @@ final class AnalysisSections {
         StringBuilder s = new StringBuilder("## 5 Linear regime\n\n");
         s.append("**Claim** (the paper's blog post): away from saturation, e.g. for magnitude-pruned models, the pre-training "
             + "loss predicts downstream accuracy along a line; at saturation the loss stops predicting it and Tr(H) does.\n\n");
-        List<ResultRow> pruned = d.select(r -> "pruning".equals(r.experiment()) && Double.isFinite(r.ce()));
-        List<ResultRow> unsat = d.select(r -> "convergence".equals(r.experiment()) && r.variant().isEmpty()
+        List<ResultRow> pruned = d.select(r -> Experiment.PRUNING.is(r.experiment()) && Double.isFinite(r.ce()));
+        List<ResultRow> unsat = d.select(r -> Experiment.CONVERGENCE.is(r.experiment()) && r.variant().isEmpty()
             && Double.isFinite(r.kl()) && !d.saturated(r));
         // probed models only: a checkpoint measured along a run without probes (the noise experiment's) has no accuracy
         List<ResultRow> sat = d.select(r -> r.variant().isEmpty() && !"lookup".equals(r.run()) && d.saturated(r) && !r.accuracy().isEmpty());
         List<ResultRow> fitSet = new ArrayList<>(pruned);
         fitSet.addAll(unsat);
         if (d.main() == null || (fitSet.isEmpty() && sat.isEmpty())) {
-            return new Section(s.append(ExperimentSections.notRun("pruning")).toString(), "not run");
+            return new Section(s.append(ExperimentSections.notRun(Experiment.PRUNING.id())).toString(), "not run");
         }
         s.append("Points away from saturation: ").append(pruned.size()).append(" pruned models and ").append(unsat.size())
             .append(" unsaturated convergence checkpoints (KL ≥ ").append(Fmt.g(d.ctx.saturationKl()))
@@ -113,7 +113,7 @@ final class AnalysisSections {
         }
         s.append('\n').append(satTable).append("\n**Verdict** (task ").append(d.main()).append("): ").append(verdict).append(".\n\n");
         s.append(figs);
-        s.append(d.commands("pruning", pruned));
+        s.append(d.commands(Experiment.PRUNING.id(), pruned));
         return new Section(s.toString(), verdict);
     }
 

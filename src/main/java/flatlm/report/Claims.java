@@ -143,23 +143,23 @@ final class Claims {
         boolean acc = m == Metric.ACCURACY;
         String what = acc ? "accuracy rises" : "probe CE falls";
         int down = acc ? +1 : -1; // the better model: accuracy higher, probe CE lower
-        Map<String, Map<Long, List<ResultRow>>> runs = ReportData.bySeed(ReportData.asTrained(rows, "convergence"));
+        Map<String, Map<Long, List<ResultRow>>> runs = ReportData.bySeed(ReportData.asTrained(rows, Experiment.CONVERGENCE.id()));
         if (runs.isEmpty()) runs = Map.of("", Map.of());
         for (var run : runs.entrySet()) {
             String label = run.getKey().isEmpty() ? "" : " (" + run.getKey() + ")";
             Pairs p = convergencePairs(run.getValue(), satKl);
-            out.add(evaluate("convergence", "past convergence: " + what + label, task, m, false, down,
+            out.add(evaluate(Experiment.CONVERGENCE.id(), "past convergence: " + what + label, task, m, false, down,
                 acc ? PAPER_CONVERGENCE : Double.NaN, acc ? "+1.6 points (Fig. 1, PCFG; +4.0 HMM; the smaller is the bar)" : "− (no number)", p));
-            if (trace) out.add(evaluate("convergence", "past convergence: Tr(H) falls" + label, "", Metric.TRACE, false, -1,
+            if (trace) out.add(evaluate(Experiment.CONVERGENCE.id(), "past convergence: Tr(H) falls" + label, "", Metric.TRACE, false, -1,
                 Double.NaN, "− (falls; Fig. 3, a trend, no number)", p));
         }
         Pairs size = sizePairs(rows, satKl);
-        out.add(evaluate("size", "model size: " + what + " with width", task, m, false, down, acc ? PAPER_SIZE : Double.NaN,
+        out.add(evaluate(Experiment.SIZE.id(), "model size: " + what + " with width", task, m, false, down, acc ? PAPER_SIZE : Double.NaN,
             acc ? "+10.1 points (Section 4, PCFG: 40.4 → 50.5)" : "− (no number)", size));
         if (trace) {
             Pairs emb = embedded(size, rows);
             String which = emb == size ? "Tr(H) as trained" : "embedded Tr(H)";
-            out.add(evaluate("size", "model size: " + which + " falls with width", "", Metric.TRACE, false, -1, PAPER_SIZE_TRACE,
+            out.add(evaluate(Experiment.SIZE.id(), "model size: " + which + " falls with width", "", Metric.TRACE, false, -1, PAPER_SIZE_TRACE,
                 "−36.4 % (Section 4, Fig. 5: embedded 19.8 → 12.6)", emb));
         }
         List<Condition> conds = conditions(rows);
@@ -167,12 +167,12 @@ final class Claims {
             Condition nat = pair[0], bad = pair[1];
             String n = nat == null ? "standard" : nat.name(), b = bad == null ? "adversarial" : bad.name();
             Pairs adv = algorithmPairs(conds, nat, bad, satKl);
-            out.add(evaluate("algorithms", "algorithms: " + n + " − " + b + (acc ? " accuracy" : " probe CE"),
+            out.add(evaluate(Experiment.ALGORITHMS.id(), "algorithms: " + n + " − " + b + (acc ? " accuracy" : " probe CE"),
                 task, m, false, down, acc ? PAPER_ADVERSARIAL : Double.NaN,
                 acc ? "+6.8 points (Table 1, task A: 89.9 vs 83.1)" : "− (no number)", adv));
-            if (trace) out.add(evaluate("algorithms", "algorithms: " + b + " Tr(H) larger than " + n, "", Metric.TRACE, true, +1,
+            if (trace) out.add(evaluate(Experiment.ALGORITHMS.id(), "algorithms: " + b + " Tr(H) larger than " + n, "", Metric.TRACE, true, +1,
                 PAPER_ADVERSARIAL_TRACE, "+141 % (Table 1: 19.34 vs 8.01, 2.4×)", adv));
-            out.add(evaluate("algorithms", "algorithms: " + n + " − lookup table" + (acc ? " accuracy" : " probe CE"),
+            out.add(evaluate(Experiment.ALGORITHMS.id(), "algorithms: " + n + " − lookup table" + (acc ? " accuracy" : " probe CE"),
                 task, m, false, down, acc ? PAPER_LOOKUP : Double.NaN,
                 acc ? "+18.7 points (Table 1, task A: 89.9 vs 71.2)" : "− (no number)", algorithmPairs(conds, nat, find(conds, LOOKUP), satKl)));
         }
@@ -201,7 +201,7 @@ final class Claims {
      * run, saturated or not), paired by seed where both are saturated.
      */
     static Pairs sizePairs(List<ResultRow> rows, double satKl) {
-        Map<String, Map<Long, ResultRow>> fin = finals(ReportData.asTrained(rows, "size"));
+        Map<String, Map<Long, ResultRow>> fin = finals(ReportData.asTrained(rows, Experiment.SIZE.id()));
         if (fin.isEmpty()) return Pairs.none("not run", "no size rows");
         double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
         for (Map<Long, ResultRow> run : fin.values()) for (ResultRow r : run.values()) { lo = Math.min(lo, r.x()); hi = Math.max(hi, r.x()); }
@@ -268,7 +268,7 @@ final class Claims {
     /** The algorithms experiment's runs as trained, in order of appearance. */
     static List<Condition> conditions(List<ResultRow> rows) {
         List<Condition> out = new ArrayList<>();
-        for (var run : finals(ReportData.asTrained(rows, "algorithms")).entrySet()) {
+        for (var run : finals(ReportData.asTrained(rows, Experiment.ALGORITHMS.id())).entrySet()) {
             ResultRow any = run.getValue().values().iterator().next();
             String alg = any.algorithm().isEmpty() ? run.getKey() : any.algorithm();
             out.add(new Condition(run.getKey(), alg, any.labelsPerContext(), run.getValue()));

@@ -77,8 +77,8 @@ final class ExperimentSections {
         StringBuilder s = new StringBuilder("## 1 Training past convergence\n\n");
         s.append("**Paper** (Fig. 1, 3): after the pre-training loss saturates, downstream accuracy keeps rising "
             + "(+1.6 points PCFG, +4.0 HMM) while Tr(H) falls.\n\n");
-        List<ResultRow> rs = ReportData.asTrained(d.rows, "convergence");
-        if (rs.isEmpty() || task == null) return new Section(s.append(notRun("convergence")).toString(), "not run");
+        List<ResultRow> rs = ReportData.asTrained(d.rows, Experiment.CONVERGENCE.id());
+        if (rs.isEmpty() || task == null) return new Section(s.append(notRun(Experiment.CONVERGENCE.id())).toString(), "not run");
         Map<String, Map<Long, List<ResultRow>>> runs = ReportData.bySeed(rs);
         s.append("**Ours**: first vs last saturated checkpoint of each run and pre-training seed (accuracy in points, "
             + "mean ± std over probe seeds; differences ± the probe-seed standard error), and Spearman's ρ with the step "
@@ -108,11 +108,11 @@ final class ExperimentSections {
             }
         }
         s.append('\n');
-        Section v = verdict(s, "convergence", "");
+        Section v = verdict(s, Experiment.CONVERGENCE.id(), "");
         s.append(d.figure(convergenceKlAcc(runs, task).withRightAxis("accuracy " + task + " (%)")));
         s.append(d.figure(convergenceAccTr(runs, task).withRightAxis("Tr(H)")));
         if (d.tasks.size() > 1) s.append(d.figure(convergenceAllTasks(runs)));
-        s.append(d.commands("convergence", rs));
+        s.append(d.commands(Experiment.CONVERGENCE.id(), rs));
         return new Section(s.toString(), v.headline());
     }
 
@@ -180,10 +180,10 @@ final class ExperimentSections {
         StringBuilder s = new StringBuilder("## 2 Model size\n\n");
         s.append("**Paper** (Fig. 2, 5; PCFG): at the same saturated loss larger models probe better and, embedded into "
             + "the largest architecture, are flatter: Tr(H) 19.8 → 12.6 while probe accuracy 40.4 → 50.5.\n\n");
-        List<ResultRow> rs = d.of("size");
+        List<ResultRow> rs = d.of(Experiment.SIZE.id());
         List<ResultRow> trained = new ArrayList<>();
-        for (Map<Long, ResultRow> run : Claims.finals(ReportData.asTrained(rs, "size")).values()) trained.addAll(run.values());
-        if (trained.isEmpty() || task == null) return new Section(s.append(notRun("size")).toString(), "not run");
+        for (Map<Long, ResultRow> run : Claims.finals(ReportData.asTrained(rs, Experiment.SIZE.id())).values()) trained.addAll(run.values());
+        if (trained.isEmpty() || task == null) return new Section(s.append(notRun(Experiment.SIZE.id())).toString(), "not run");
         trained.sort(Comparator.comparingDouble(ResultRow::x).thenComparingLong(ResultRow::seed));
         s.append("**Ours** (final checkpoint of each run and pre-training seed; accuracy in %, mean ± std over probe seeds; "
             + "Tr(H) ± s.e.):\n\n");
@@ -205,7 +205,7 @@ final class ExperimentSections {
         List<ResultRow> sat = trained.stream().filter(d::saturated).toList();
         String extra = sat.size() < 2 ? "" : "Across the saturated final checkpoints (every seed): "
             + corr("ρ(acc, d)", ReportData.spearman(col(sat, ResultRow::x), pct(sat, task))) + ".";
-        Section v = verdict(s, "size", extra);
+        Section v = verdict(s, Experiment.SIZE.id(), extra);
         List<Plots.Series> acc = new ArrayList<>();
         for (String t : d.tasks) acc.add(accSeries(t, trained, t));
         String seeds = trained.stream().map(ResultRow::seed).distinct().count() > 1 ? " (mean over seeds ± s.e.)" : "";
@@ -213,7 +213,7 @@ final class ExperimentSections {
         s.append(d.figure(new Plots.Figure("size-trace", "Tr(H) vs model width" + seeds, "width d", "Tr(H)", List.of(
             meanSeries("embedded into the largest architecture", embedded, ResultRow::trH, ResultRow::trHStderr),
             meanSeries("as trained", trained, ResultRow::trH, ResultRow::trHStderr)))));
-        s.append(d.commands("size", rs));
+        s.append(d.commands(Experiment.SIZE.id(), rs));
         return new Section(s.toString(), v.headline());
     }
 
@@ -232,8 +232,8 @@ final class ExperimentSections {
             int i = ALGORITHM_ORDER.indexOf(run);
             return i < 0 ? ALGORITHM_ORDER.size() : i;
         }).thenComparing(Comparator.naturalOrder()));
-        fin.putAll(Claims.finals(ReportData.asTrained(d.rows, "algorithms")));
-        if (fin.isEmpty() || task == null) return new Section(s.append(notRun("algorithms")).toString(), "not run");
+        fin.putAll(Claims.finals(ReportData.asTrained(d.rows, Experiment.ALGORITHMS.id())));
+        if (fin.isEmpty() || task == null) return new Section(s.append(notRun(Experiment.ALGORITHMS.id())).toString(), "not run");
         List<ResultRow> rs = new ArrayList<>();
         fin.values().forEach(m -> rs.addAll(m.values()));
         s.append("**Ours** (final checkpoint of each continuation and pre-training seed; accuracy in %, mean ± std over probe seeds):"
@@ -249,7 +249,7 @@ final class ExperimentSections {
             s.append(' ').append(Fmt.pm(r.trH(), r.trHStderr(), 2)).append(" |\n");
         }
         s.append('\n');
-        Section v = verdict(s, "algorithms", samLine(task));
+        Section v = verdict(s, Experiment.ALGORITHMS.id(), samLine(task));
         List<String> cats = new ArrayList<>(fin.keySet());
         List<double[]> vals = new ArrayList<>(), errs = new ArrayList<>();
         for (String t : d.tasks) {
@@ -275,7 +275,7 @@ final class ExperimentSections {
         }
         s.append(d.figure(new Plots.Figure("algorithms-accuracy-trace", "Probe accuracy vs Tr(H) per algorithm", "Tr(H)",
             "accuracy " + task + " (%)", pts)));
-        s.append(d.commands("algorithms", rs));
+        s.append(d.commands(Experiment.ALGORITHMS.id(), rs));
         return new Section(s.toString(), v.headline());
     }
 
@@ -291,9 +291,9 @@ final class ExperimentSections {
         Claims.Condition std = Claims.find(cs, "standard"), sam = Claims.find(cs, "sam");
         if (std == null || sam == null) return "";
         Claims.Pairs p = Claims.algorithmPairs(cs, sam, std, d.ctx.saturationKl()); // [standard, sam]: the change is SAM − standard
-        Claims.Claim acc = Claims.evaluate("algorithms", "SAM − standard accuracy", task, Claims.Metric.ACCURACY, false, +1,
+        Claims.Claim acc = Claims.evaluate(Experiment.ALGORITHMS.id(), "SAM − standard accuracy", task, Claims.Metric.ACCURACY, false, +1,
             Double.NaN, "", p);
-        Claims.Claim tr = Claims.evaluate("algorithms", "SAM − standard Tr(H)", "", Claims.Metric.TRACE, false, -1, Double.NaN, "", p);
+        Claims.Claim tr = Claims.evaluate(Experiment.ALGORITHMS.id(), "SAM − standard Tr(H)", "", Claims.Metric.TRACE, false, -1, Double.NaN, "", p);
         String beyond = switch (acc.verdict().outcome()) {
             case HELD -> "SAM better (" + acc.test() + ")";
             case OPPOSITE -> "SAM worse (" + acc.test() + ")";

@@ -16,7 +16,7 @@ import java.util.Map;
  * at every size. Left out when the rows hold a single probe size.
  */
 final class LearningCurves {
-    private static final List<String> EXPERIMENTS = List.of("convergence", "size", "algorithms");
+    private static final List<String> EXPERIMENTS = List.of(Experiment.CONVERGENCE.id(), Experiment.SIZE.id(), Experiment.ALGORITHMS.id());
 
     private final ReportData d;
 

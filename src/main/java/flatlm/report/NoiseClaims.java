@@ -25,7 +25,6 @@ import flatlm.stats.Summary;
  * its compared checkpoints, KL_k(end) − KL_exact(end), mean ± s.e. over the same seeds.
  */
 final class NoiseClaims {
-    static final String EXPERIMENT = "noise";
 
     private NoiseClaims() {}
 
@@ -67,7 +66,7 @@ final class NoiseClaims {
     /** Optimizer → level (noisiest first, exact last) → seed → its as-trained rows by step. */
     static Map<String, Map<Level, Map<Long, List<ResultRow>>>> byLevel(List<ResultRow> rows) {
         Map<String, Map<Level, Map<Long, List<ResultRow>>>> out = new TreeMap<>();
-        for (var run : ReportData.bySeed(ReportData.asTrained(rows, EXPERIMENT)).entrySet()) {
+        for (var run : ReportData.bySeed(ReportData.asTrained(rows, Experiment.NOISE.id())).entrySet()) {
             Level l = Level.of(run.getKey(), run.getValue().values().stream().flatMap(List::stream).findFirst().orElse(null));
             if (l == null) continue;
             out.computeIfAbsent(l.optimizer(), k -> new TreeMap<>(Comparator.comparingDouble(Level::k))).put(l, run.getValue());
@@ -78,7 +77,7 @@ final class NoiseClaims {
     /** Seed → the start of its continuations: the convergence AdamW run's last checkpoint (as trained). */
     static Map<Long, ResultRow> starts(List<ResultRow> rows) {
         Map<Long, ResultRow> out = new TreeMap<>();
-        Map<Long, List<ResultRow>> adamw = ReportData.bySeed(ReportData.asTrained(rows, "convergence")).get("adamw");
+        Map<Long, List<ResultRow>> adamw = ReportData.bySeed(ReportData.asTrained(rows, Experiment.CONVERGENCE.id())).get("adamw");
         if (adamw != null) for (var e : adamw.entrySet()) out.put(e.getKey(), e.getValue().get(e.getValue().size() - 1));
         return out;
     }
@@ -128,7 +127,7 @@ final class NoiseClaims {
             String steps = "final checkpoints (step " + pairs.get(0)[0].step() + "), paired by seed";
             out.add(trace(trTitle, trPaper, pairs, starts, noisy, steps + noisier));
             Claims.Pairs acc = new Claims.Pairs(pairs, null, null, steps + ", the main probe's read" + noisier);
-            out.add(Claims.evaluate(EXPERIMENT, accTitle, task, Claims.Metric.ACCURACY, false, 1, Double.NaN, accPaper, acc));
+            out.add(Claims.evaluate(Experiment.NOISE.id(), accTitle, task, Claims.Metric.ACCURACY, false, 1, Double.NaN, accPaper, acc));
         }
         return out;
     }
@@ -145,7 +144,7 @@ final class NoiseClaims {
     }
 
     private static Claims.Claim untested(String title, String task, Claims.Metric m, int predicted, String paper, String why, String note) {
-        return new Claims.Claim(EXPERIMENT, title, task, m, predicted, Double.NaN, paper, Power.Estimate.NONE, Power.Verdict.untested(why),
+        return new Claims.Claim(Experiment.NOISE.id(), title, task, m, predicted, Double.NaN, paper, Power.Estimate.NONE, Power.Verdict.untested(why),
             Summary.EMPTY, note);
     }
 
@@ -172,6 +171,6 @@ final class NoiseClaims {
             + (start0 == null ? "" : " (convergence/adamw step " + start0.step() + ")") + "; " + note;
         Power.Verdict v = e.n() == 0 ? Power.Verdict.untested("no Tr(H) of the start (the convergence adamw run's last checkpoint)")
             : Power.verdict(e, Double.NaN, Claims.Metric.TRACE.digits, Claims.Metric.TRACE.unit);
-        return new Claims.Claim(EXPERIMENT, title, "", Claims.Metric.TRACE, -1, Double.NaN, paper, e, v, klDifference(pairs), why);
+        return new Claims.Claim(Experiment.NOISE.id(), title, "", Claims.Metric.TRACE, -1, Double.NaN, paper, e, v, klDifference(pairs), why);
     }
 }

@@ -33,7 +33,7 @@ final class NoiseSection {
             + "the masked word is a sample from p*(·|x₋ᵢ); that label noise has the Hessian as covariance and drives SGD along the "
             + "minimisers toward smaller Tr(H), which transfers better. Exact targets have no label noise.\n\n");
         var levels = NoiseClaims.byLevel(d.rows);
-        if (levels.isEmpty() || task == null) return new Section(s.append(ExperimentSections.notRun("noise")).toString(), "not run");
+        if (levels.isEmpty() || task == null) return new Section(s.append(ExperimentSections.notRun(Experiment.NOISE.id())).toString(), "not run");
         Map<Long, ResultRow> starts = NoiseClaims.starts(d.rows);
         s.append("**Ours**: from each pre-training seed's convergence AdamW run's last checkpoint (the start), continuations on the "
             + "same batches (same sentences and masks at every step) that differ only in the labels: the empirical distribution of "
@@ -75,7 +75,7 @@ final class NoiseSection {
         }
         s.append('\n');
         for (var opt : levels.entrySet()) figures(s, opt.getKey(), opt.getValue(), starts, task);
-        s.append(d.commands("noise", d.of("noise")));
+        s.append(d.commands(Experiment.NOISE.id(), d.of(Experiment.NOISE.id())));
         return new Section(s.toString(), String.join("; ", tested.stream().map(c -> c.claim() + ": "
             + c.verdict().text()).toList()));
     }
@@ -122,7 +122,7 @@ final class NoiseSection {
     }
 
     private static boolean isNoise(ResultRow r) {
-        return NoiseClaims.EXPERIMENT.equals(r.experiment());
+        return Experiment.NOISE.is(r.experiment());
     }
 
     /** Mean over seeds per step (the start at step 0) ± s.e. across seeds. */

@@ -137,7 +137,7 @@ public final class ProbeLayers {
 
     /** The saturated model: the convergence run's final AdamW checkpoint (the run from scratch whose step 0 is the random init). */
     static boolean saturatedReference(LayerRow r) {
-        return r.experiment().equals("convergence") && r.run().equals("adamw") && r.step() > 0;
+        return Experiment.CONVERGENCE.is(r.experiment()) && r.run().equals("adamw") && r.step() > 0;
     }
 
     /** Per layer: Δ_s = saturated − random init of seed s, paired by seed; mean ± s.e., n, and the paired t test (p &lt; 0.05). */
@@ -149,7 +149,7 @@ public final class ProbeLayers {
         for (int k : layers) {
             Map<Long, LayerRow> sat = new LinkedHashMap<>(), init = new LinkedHashMap<>();
             for (LayerRow r : rs) {
-                if (r.layer() != k || !r.experiment().equals("convergence") || !r.run().equals("adamw")) continue;
+                if (r.layer() != k || !Experiment.CONVERGENCE.is(r.experiment()) || !r.run().equals("adamw")) continue;
                 if (r.step() == 0) init.put(r.seed(), r);
                 else if (saturatedReference(r)) sat.merge(r.seed(), r, (a, b) -> a.step() >= b.step() ? a : b);
             }

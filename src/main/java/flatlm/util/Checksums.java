@@ -25,6 +25,13 @@ public class Checksums {
         return HexFormat.of().formatHex(digest.digest());
     }
 
+    /** The first 10 hex digits of SHA-256 of {@code text} in UTF-8: run hashes, reuse keys, job marker names. */
+    public static String shortHash(String text) {
+        MessageDigest md = sha256();
+        md.update(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return hex(md).substring(0, 10);
+    }
+
     public static String sha256(Path file) throws IOException {
         MessageDigest md = sha256();
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), md)) {

@@ -1,7 +1,7 @@
 package flatlm.cli;
 
 import flatlm.experiment.RunSpec;
-import flatlm.experiment.Sweep;
+import flatlm.sweep.Sweep;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

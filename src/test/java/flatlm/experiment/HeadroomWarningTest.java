@@ -28,7 +28,7 @@ class HeadroomWarningTest {
     @Test
     void aTaskWhereWordsNameTheStatesGetsTheWarning() throws Exception {
         // 8 states, 16 words: the word almost names its state, the lookup table is within a point of Bayes
-        String w = Reproduction.headroomWarning(plan(8, 16, "hmm:6"));
+        String w = plan(8, 16, "hmm:6").headroomWarning();
         assertNotNull(w);
         assertTrue(w.contains("hmm:6") && w.contains("lookup table") && w.contains("flatlm lang headroom"), w);
     }
@@ -36,7 +36,7 @@ class HeadroomWarningTest {
     @Test
     void aTaskWithHeadroomGetsNone() throws Exception {
         // 24 states behind 8 words: about 10 points between the lookup table and Bayes (BENCHMARKS.md)
-        assertNull(Reproduction.headroomWarning(plan(24, 8, "hmm:4")));
+        assertNull(plan(24, 8, "hmm:4").headroomWarning());
     }
 
     @Test
@@ -44,6 +44,6 @@ class HeadroomWarningTest {
         ExperimentPlan p = new ExperimentPlan();
         p.language.kind = "dyck";
         p.measure.tasks = List.of("dyck");
-        assertNull(Reproduction.headroomWarning(p.validate("test")));
+        assertNull(p.validate("test").headroomWarning());
     }
 }

@@ -1,5 +1,6 @@
 package flatlm.flatness;
 
+import flatlm.train.Embedding;
 import flatlm.eval.ExactLoss;
 import flatlm.lang.Language;
 import flatlm.lang.hmm.Hmm;

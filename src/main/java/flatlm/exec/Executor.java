@@ -1,5 +1,8 @@
-package flatlm.experiment;
+package flatlm.exec;
 
+import flatlm.exec.slurm.SlurmExecutor;
+import flatlm.exec.slurm.SlurmOptions;
+import flatlm.exec.slurm.Slurm;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +18,7 @@ public interface Executor {
      * What happened: failures (job → reason, "skipped: ..." for jobs that never ran because a
      * job they wait on failed), the jobs that ran now, and those found done before (not rerun).
      */
-    record Result(Map<String, String> failures, List<String> ran, List<String> alreadyDone) {}
+    record Result(Map<JobId, String> failures, List<JobId> ran, List<JobId> alreadyDone) {}
 
     Result run(Workload workload) throws IOException, InterruptedException;
 

@@ -1,5 +1,9 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.Reproduction;
+import flatlm.experiment.ExperimentPlan;
+import flatlm.experiment.RunSpec;
+import flatlm.exec.slurm.SlurmOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.report.ResultRow;

@@ -1,5 +1,7 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.ExperimentPlan;
+import flatlm.exec.slurm.SlurmOptions;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
-package flatlm.experiment;
+package flatlm.exec;
 
+import flatlm.exec.slurm.SlurmExecutor;
+import flatlm.exec.slurm.Slurm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,12 +13,12 @@ import java.util.Map;
  * Where every job of a workload stands, from its marker, its last Slurm submission and squeue:
  * done, pending, running, failed (with the reason and the task's log) or not run.
  */
-final class JobStatus {
+public final class JobStatus {
     private JobStatus() {}
 
-    record Line(String id, String state, String detail) {}
+    record Line(JobId id, String state, String detail) {}
 
-    static List<Line> of(Workload w) throws IOException, InterruptedException {
+    public static List<Line> of(Workload w) throws IOException, InterruptedException {
         JobMarkers markers = new JobMarkers(w.out());
         Map<String, SlurmExecutor.Placement> placed = SlurmExecutor.placements(SlurmExecutor.submissions(w.out()));
         Map<SlurmExecutor.Placement, Slurm.Task> states = Map.of();
@@ -31,11 +33,12 @@ final class JobStatus {
                 }
             }
         }
-        Map<String, Line> out = new LinkedHashMap<>();
+        Map<JobId, Line> out = new LinkedHashMap<>();
         for (Jobs.Job j : w.jobs().list()) {
-            String id = j.id(), key = w.key(id);
+            JobId id = j.id();
+            String key = w.key(id);
             JobMarkers.Marker m = markers.read(id);
-            SlurmExecutor.Placement p = placed.get(id);
+            SlurmExecutor.Placement p = placed.get(id.toString());
             Slurm.Task t = p == null ? null : states.get(p);
             String where = p == null ? "" : " (slurm " + p.name() + ")";
             Line l;
@@ -56,7 +59,7 @@ final class JobStatus {
         return List.copyOf(out.values());
     }
 
-    static String text(List<Line> lines, String noun) {
+    public static String text(List<Line> lines, String noun) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (String s : List.of("done", "running", "pending", "failed", "submitted", "not run")) counts.put(s, 0);
         StringBuilder b = new StringBuilder();

@@ -1,5 +1,6 @@
-package flatlm.experiment;
+package flatlm.exec;
 
+import flatlm.exec.slurm.SlurmExecutor;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
@@ -21,41 +22,42 @@ public final class TaskRunner {
     private TaskRunner() {}
 
     /** Runs the job; throws (after marking it failed) when it fails. Prints what it did to stderr (the task's log). */
-    public static void run(Path file, int index) throws Exception {
+    public static void run(Path file, int index, Workloads kinds) throws Exception {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         if (lines.isEmpty()) throw new BadInputException(file + ": empty task file");
         JsonNode header = Configs.parseJson(lines.get(0));
         if (index < 0 || index + 1 >= lines.size())
             throw new BadInputException(file + ": no task " + index + " (it lists " + (lines.size() - 1) + ")");
         JsonNode task = Configs.parseJson(lines.get(index + 1));
-        String id = task.path("id").asText(), submitted = task.path("key").asText();
+        String idText = task.path("id").asText(), submitted = task.path("key").asText();
         Path out = Path.of(header.path("out").asText());
         String array = System.getenv("SLURM_ARRAY_JOB_ID");
         String log = array == null ? null
             : SlurmExecutor.logFile(out, new SlurmExecutor.Placement(array, index)).toString();
         JobMarkers markers = new JobMarkers(out);
-        System.err.println("flatlm task " + index + " of " + file + ": " + id);
+        System.err.println("flatlm task " + index + " of " + file + ": " + idText);
         Workload w;
         try {
-            w = Workloads.open(header.path("kind").asText(), out);
+            w = kinds.open(header.path("kind").asText(), out);
         } catch (IOException | RuntimeException e) {
-            markers.write(id, submitted, "failed", "cannot rebuild the plan of " + out + ": " + e.getMessage(), log);
+            markers.write(idText, submitted, "failed", "cannot rebuild the plan of " + out + ": " + e.getMessage(), log);
             throw e;
         }
-        Jobs.Job job = w.jobs().list().stream().filter(j -> j.id().equals(id)).findFirst().orElse(null);
+        Jobs.Job job = w.jobs().list().stream().filter(j -> j.id().toString().equals(idText)).findFirst().orElse(null);
+        JobId id = job == null ? null : job.id();
         String key = job == null ? null : w.key(id);
-        String problem = job == null ? "job '" + id + "' is not in the plan of " + out + " any more"
+        String problem = job == null ? "job '" + idText + "' is not in the plan of " + out + " any more"
             : !key.equals(submitted) ? "the plan of " + out + " changed since this task was submitted (job " + id + ")" : null;
         if (problem == null) {
             if (markers.done(id, key)) {
                 System.err.println("already done: " + id);
                 return;
             }
-            for (String d : job.after())
+            for (JobId d : job.after())
                 if (!markers.done(d, w.key(d))) problem = id + " waits on " + d + ", which is not done";
         }
         if (problem != null) {
-            markers.write(id, submitted, "failed", problem, log);
+            markers.write(idText, submitted, "failed", problem, log);
             throw new Jobs.RunFailed(problem);
         }
         long t0 = System.nanoTime();

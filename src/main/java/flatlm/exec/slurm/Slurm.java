@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec.slurm;
 
 import flatlm.util.BadInputException;
 
@@ -14,11 +14,11 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** The real Slurm commands (sbatch, squeue, scancel), run as processes; nothing is emulated. */
-final class Slurm {
+public final class Slurm {
     private Slurm() {}
 
     /** States after which a task runs no more (squeue -t all shows them for MinJobAge seconds). */
-    static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
+    public static final Set<String> TERMINAL = Set.of("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL",
         "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT");
 
     /** sbatch answered and submitted nothing (a hung sbatch may have submitted: that is another IOException). */
@@ -29,10 +29,10 @@ final class Slurm {
     }
 
     /** One array task as squeue sees it. */
-    record Task(String array, int index, String state, String reason) {}
+    public record Task(String array, int index, String state, String reason) {}
 
     /** The executable on PATH, or null. */
-    static Path which(String command) {
+    public static Path which(String command) {
         String path = System.getenv("PATH");
         if (path == null) return null;
         for (String d : path.split(File.pathSeparator)) {
@@ -44,7 +44,7 @@ final class Slurm {
     }
 
     /** A one-line error where this machine has no Slurm client. */
-    static void require() {
+    public static void require() {
         if (which("sbatch") == null)
             throw new BadInputException("--executor slurm: sbatch not found on PATH (no Slurm client on this machine; "
                 + "scripts/slurm-local up starts a single-node cluster as root)");
@@ -59,7 +59,7 @@ final class Slurm {
      * {@code --mem}, extra lines): {@code sbatch --test-only} on a script of them, which submits
      * nothing, before a sweep or reproduction writes anything.
      */
-    static void testOptions(List<String> sbatchLines) {
+    public static void testOptions(List<String> sbatchLines) {
         Path script = null;
         try {
             script = Files.createTempFile("flatlm-test-only", ".sh");

@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,31 +15,31 @@ import java.util.concurrent.Future;
  * those ready (declare the critical path first). A failed job's dependents are skipped; the
  * others still run.
  */
-final class Jobs {
-    interface Body {
+public final class Jobs {
+    public interface Body {
         void run() throws Exception;
     }
 
-    record Job(String id, List<String> after, Body body) {}
+    public record Job(JobId id, List<JobId> after, Body body) {}
 
     /** What happened to each job: null = done, otherwise the failure or skip reason. */
-    record Outcome(Map<String, String> failures, List<String> done) {}
+    record Outcome(Map<JobId, String> failures, List<JobId> done) {}
 
     private final List<Job> jobs = new ArrayList<>();
 
-    Jobs add(String id, List<String> after, Body body) {
+    public Jobs add(JobId id, List<JobId> after, Body body) {
         for (Job j : jobs) if (j.id().equals(id)) throw new IllegalArgumentException("duplicate job " + id);
         jobs.add(new Job(id, List.copyOf(after), body));
         return this;
     }
 
-    List<Job> list() {
+    public List<Job> list() {
         return List.copyOf(jobs);
     }
 
     Outcome run(int workers) throws InterruptedException {
-        Map<String, String> failures = new LinkedHashMap<>();
-        List<String> done = new ArrayList<>();
+        Map<JobId, String> failures = new LinkedHashMap<>();
+        List<JobId> done = new ArrayList<>();
         List<Job> pending = new ArrayList<>(jobs);
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, workers), r -> {
             Thread t = new Thread(r, "flatlm-job");
@@ -51,7 +51,7 @@ final class Jobs {
         try {
             while (!pending.isEmpty() || !running.isEmpty()) {
                 for (Job j : new ArrayList<>(pending)) {
-                    String blocked = j.after().stream().filter(failures::containsKey).findFirst().orElse(null);
+                    JobId blocked = j.after().stream().filter(failures::containsKey).findFirst().orElse(null);
                     if (blocked != null) {
                         pending.remove(j);
                         failures.put(j.id(), "skipped: " + blocked + " failed");
@@ -90,8 +90,8 @@ final class Jobs {
     }
 
     /** A job's expected failure (e.g. training diverged), reported in one line. */
-    static final class RunFailed extends RuntimeException {
-        RunFailed(String message) {
+    public static final class RunFailed extends RuntimeException {
+        public RunFailed(String message) {
             super(message);
         }
     }

@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +8,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.regex.Pattern;
 
 /** Progress lines of a reproduction, "[mm:ss] message", to stderr and to {@code reproduce.log}. */
-final class Log {
+public final class Log {
     private final long t0 = System.nanoTime();
     private final Path file;
     private final boolean quiet;
@@ -22,16 +22,16 @@ final class Log {
     private static final int HOLD_COUNT = Integer.getInteger("flatlm.test.holdCount", 1);
     private int holdMatches;
 
-    Log(Path file, boolean quiet) {
+    public Log(Path file, boolean quiet) {
         this.file = file;
         this.quiet = quiet;
     }
 
-    double minutes() {
+    public double minutes() {
         return (System.nanoTime() - t0) / 60e9;
     }
 
-    synchronized void info(String message) {
+    public synchronized void info(String message) {
         long s = (System.nanoTime() - t0) / 1_000_000_000L;
         String line = String.format("[%02d:%02d] %s", s / 60, s % 60, message);
         if (!quiet) System.err.println(line);

@@ -1,12 +1,10 @@
-package flatlm.flatness;
+package flatlm.train;
 
 import flatlm.lang.LanguageSpec;
 import flatlm.model.MlmTransformer;
 import flatlm.model.ModelConfig;
 import flatlm.model.SafeTensors;
 import flatlm.model.Torch;
-import flatlm.train.Checkpoint;
-import flatlm.train.OpenedCheckpoint;
 import flatlm.util.BadInputException;
 import flatlm.util.Configs;
 import org.bytedeco.javacpp.PointerScope;

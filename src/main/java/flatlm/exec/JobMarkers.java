@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.util.Configs;
@@ -15,29 +15,33 @@ import java.util.Map;
  * "message", "log"}}, written (atomically) by whichever process ran the job, when it ended. A
  * job is done when its marker says done with the job's current key ({@link Workload#key}).
  */
-final class JobMarkers {
+public final class JobMarkers {
     static final String DIR = "jobs";
 
     /** What a marker says; {@code log} is the task's log file (Slurm), or null. */
-    record Marker(String id, String key, String state, String message, String log) {
-        boolean doneWith(String k) {
+    public record Marker(String id, String key, String state, String message, String log) {
+        public boolean doneWith(String k) {
             return "done".equals(state) && k.equals(key);
         }
     }
 
     private final Path dir;
 
-    JobMarkers(Path out) {
+    public JobMarkers(Path out) {
         this.dir = out.resolve(DIR);
     }
 
-    Path file(String id) {
+    public Path file(JobId id) {
+        return file(id.toString());
+    }
+
+    private Path file(String id) {
         String safe = id.replaceAll("[^A-Za-z0-9._-]+", "_");
-        return dir.resolve(safe + "-" + RunSpec.hash(id).substring(0, 6) + ".json");
+        return dir.resolve(safe + "-" + flatlm.util.Checksums.shortHash(id).substring(0, 6) + ".json");
     }
 
     /** The marker of job {@code id}, or null when it never ended (or its file is unreadable). */
-    Marker read(String id) {
+    public Marker read(JobId id) {
         Path f = file(id);
         if (!Files.isRegularFile(f)) return null;
         try {
@@ -50,7 +54,7 @@ final class JobMarkers {
         }
     }
 
-    boolean done(String id, String key) {
+    public boolean done(JobId id, String key) {
         Marker m = read(id);
         return m != null && m.doneWith(key);
     }
@@ -66,6 +70,11 @@ final class JobMarkers {
         write(j.id(), key, "done", null, log);
     }
 
+    public void write(JobId id, String key, String state, String message, String log) throws IOException {
+        write(id.toString(), key, state, message, log);
+    }
+
+    /** The marker of the job named {@code id} in a task file (one that may not be in the plan any more). */
     void write(String id, String key, String state, String message, String log) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);

@@ -1,5 +1,6 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.ExperimentPlan;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.report.Plots;
 import flatlm.report.ResultRow;
@@ -65,7 +66,7 @@ final class SweepReport {
         return new double[] {s.mean(), s.se()};
     }
 
-    static Path write(Sweep s, List<Sweep.Measured> rows, Map<String, String> failures, String command, double minutes) throws IOException {
+    static Path write(Sweep s, List<Sweep.Measured> rows, Map<flatlm.exec.JobId, String> failures, String command, double minutes) throws IOException {
         SweepPlan p = s.plan();
         Path plots = s.out().resolve("plots");
         List<Group> groups = groups(s, rows);

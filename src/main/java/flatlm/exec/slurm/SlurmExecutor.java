@@ -1,5 +1,10 @@
-package flatlm.experiment;
+package flatlm.exec.slurm;
 
+import flatlm.exec.Jobs;
+import flatlm.exec.JobId;
+import flatlm.exec.Executor;
+import flatlm.exec.Workload;
+import flatlm.exec.JobMarkers;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.util.Configs;
 
@@ -28,14 +33,14 @@ import java.util.TreeMap;
  * {@code OUT/slurm/submissions.jsonl}, so a rerun after the driver died adopts the tasks still
  * queued or running, collects the finished ones and resubmits only the missing or failed ones.
  */
-final class SlurmExecutor implements Executor {
+public final class SlurmExecutor implements Executor {
     static final String DIR = "slurm";
     static final String SUBMISSIONS = "submissions.jsonl";
     static final String MAIN_CLASS = "flatlm.cli.Main";
 
     private final SlurmOptions options;
 
-    SlurmExecutor(SlurmOptions options) {
+    public SlurmExecutor(SlurmOptions options) {
         this.options = options;
     }
 
@@ -43,13 +48,13 @@ final class SlurmExecutor implements Executor {
     record Submission(String array, String file, List<String> ids) {}
 
     /** Where a job runs: array task {@code array_index}. */
-    record Placement(String array, int index) {
-        String name() {
+    public record Placement(String array, int index) {
+        public String name() {
             return array + "_" + index;
         }
     }
 
-    static List<Submission> submissions(Path out) throws IOException {
+    public static List<Submission> submissions(Path out) throws IOException {
         Path f = out.resolve(DIR).resolve(SUBMISSIONS);
         List<Submission> subs = new ArrayList<>();
         if (!Files.isRegularFile(f)) return subs;
@@ -68,18 +73,18 @@ final class SlurmExecutor implements Executor {
     }
 
     /** The latest placement of every job ever submitted from {@code out}. */
-    static Map<String, Placement> placements(List<Submission> subs) {
+    public static Map<String, Placement> placements(List<Submission> subs) {
         Map<String, Placement> p = new LinkedHashMap<>();
         for (Submission s : subs) for (int i = 0; i < s.ids().size(); i++) p.put(s.ids().get(i), new Placement(s.array(), i));
         return p;
     }
 
-    static Path logFile(Path out, Placement p) {
+    public static Path logFile(Path out, Placement p) {
         return out.resolve(DIR).resolve("logs").resolve(p.name() + ".out");
     }
 
     /** squeue's view of the given placements (absent: squeue no longer knows the task). */
-    static Map<Placement, Slurm.Task> states(Map<String, Placement> placements) throws IOException, InterruptedException {
+    public static Map<Placement, Slurm.Task> states(Map<?, Placement> placements) throws IOException, InterruptedException {
         Set<String> arrays = new LinkedHashSet<>();
         placements.values().forEach(p -> arrays.add(p.array()));
         Map<Placement, Slurm.Task> m = new LinkedHashMap<>();
@@ -92,20 +97,20 @@ final class SlurmExecutor implements Executor {
         Path out = w.out();
         JobMarkers markers = new JobMarkers(out);
         List<Jobs.Job> all = w.jobs().list();
-        Map<String, Jobs.Job> byId = new LinkedHashMap<>();
+        Map<JobId, Jobs.Job> byId = new LinkedHashMap<>();
         all.forEach(j -> byId.put(j.id(), j));
         Map<String, Placement> placed = placements(submissions(out));
         Map<Placement, Slurm.Task> states = states(placed);
 
-        List<String> alreadyDone = new ArrayList<>();
-        Map<String, Placement> tracked = new LinkedHashMap<>(); // in flight: adopted now, or submitted below
-        List<String> toSubmit = new ArrayList<>();
+        List<JobId> alreadyDone = new ArrayList<>();
+        Map<JobId, Placement> tracked = new LinkedHashMap<>(); // in flight: adopted now, or submitted below
+        List<JobId> toSubmit = new ArrayList<>();
         for (Jobs.Job j : all) {
             if (markers.done(j.id(), w.key(j.id())) && w.resultsPresent(j.id())) {
                 alreadyDone.add(j.id());
                 continue;
             }
-            Placement p = placed.get(j.id());
+            Placement p = placed.get(j.id().toString());
             Slurm.Task t = p == null ? null : states.get(p);
             if (t != null && !Slurm.TERMINAL.contains(t.state())) {
                 tracked.put(j.id(), p);
@@ -116,25 +121,25 @@ final class SlurmExecutor implements Executor {
         }
         if (!alreadyDone.isEmpty()) w.log().info(alreadyDone.size() + " job(s) done before, collected");
         submit(w, byId, toSubmit, tracked, markers);
-        Map<String, String> failures = new LinkedHashMap<>();
-        List<String> ran = new ArrayList<>();
+        Map<JobId, String> failures = new LinkedHashMap<>();
+        List<JobId> ran = new ArrayList<>();
         collect(w, tracked, markers, failures, ran);
         return new Result(failures, ran, alreadyDone);
     }
 
     /** Submits {@code ids} stage by stage, adding their placements to {@code tracked}. */
-    private void submit(Workload w, Map<String, Jobs.Job> byId, List<String> ids, Map<String, Placement> tracked, JobMarkers markers)
+    private void submit(Workload w, Map<JobId, Jobs.Job> byId, List<JobId> ids, Map<JobId, Placement> tracked, JobMarkers markers)
         throws IOException, InterruptedException {
-        for (String id : ids) Files.deleteIfExists(markers.file(id)); // a failed attempt's marker is not this attempt's
-        Set<String> pending = new LinkedHashSet<>(ids);
-        Map<String, Integer> depth = new LinkedHashMap<>();
-        for (String id : ids) depth(id, byId, pending, depth);
-        TreeMap<Integer, List<String>> stages = new TreeMap<>();
-        for (String id : ids) stages.computeIfAbsent(depth.get(id), k -> new ArrayList<>()).add(id);
-        for (List<String> stage : stages.values()) {
+        for (JobId id : ids) Files.deleteIfExists(markers.file(id)); // a failed attempt's marker is not this attempt's
+        Set<JobId> pending = new LinkedHashSet<>(ids);
+        Map<JobId, Integer> depth = new LinkedHashMap<>();
+        for (JobId id : ids) depth(id, byId, pending, depth);
+        TreeMap<Integer, List<JobId>> stages = new TreeMap<>();
+        for (JobId id : ids) stages.computeIfAbsent(depth.get(id), k -> new ArrayList<>()).add(id);
+        for (List<JobId> stage : stages.values()) {
             Set<String> after = new LinkedHashSet<>();
-            for (String id : stage)
-                for (String d : byId.get(id).after()) {
+            for (JobId id : stage)
+                for (JobId d : byId.get(id).after()) {
                     Placement p = tracked.get(d);
                     if (p != null) after.add(p.array());
                 }
@@ -146,16 +151,16 @@ final class SlurmExecutor implements Executor {
     }
 
     /** Depth of a job among those submitted together: 0 when none of its dependencies is among them. */
-    private static int depth(String id, Map<String, Jobs.Job> byId, Set<String> pending, Map<String, Integer> memo) {
+    private static int depth(JobId id, Map<JobId, Jobs.Job> byId, Set<JobId> pending, Map<JobId, Integer> memo) {
         Integer d = memo.get(id);
         if (d != null) return d;
         int best = 0;
-        for (String a : byId.get(id).after()) if (pending.contains(a)) best = Math.max(best, 1 + depth(a, byId, pending, memo));
+        for (JobId a : byId.get(id).after()) if (pending.contains(a)) best = Math.max(best, 1 + depth(a, byId, pending, memo));
         memo.put(id, best);
         return best;
     }
 
-    private String submitArray(Workload w, List<String> stage, Set<String> after) throws IOException, InterruptedException {
+    private String submitArray(Workload w, List<JobId> stage, Set<String> after) throws IOException, InterruptedException {
         Path dir = w.out().resolve(DIR);
         Files.createDirectories(dir.resolve("logs"));
         int n = 1;
@@ -167,9 +172,9 @@ final class SlurmExecutor implements Executor {
         header.put("kind", w.kind());
         header.put("out", w.out().toAbsolutePath().normalize().toString());
         t.append(Configs.toJsonLine(header)).append('\n');
-        for (String id : stage) {
+        for (JobId id : stage) {
             Map<String, Object> line = new LinkedHashMap<>();
-            line.put("id", id);
+            line.put("id", id.toString());
             line.put("key", w.key(id));
             t.append(Configs.toJsonLine(line)).append('\n');
         }
@@ -193,7 +198,7 @@ final class SlurmExecutor implements Executor {
         Map<String, Object> rec = new LinkedHashMap<>();
         rec.put("array", array);
         rec.put("file", name);
-        rec.put("ids", stage);
+        rec.put("ids", stage.stream().map(JobId::toString).toList());
         Files.writeString(dir.resolve(SUBMISSIONS), Configs.toJsonLine(rec) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
             StandardOpenOption.APPEND);
         return array;
@@ -228,9 +233,9 @@ final class SlurmExecutor implements Executor {
     }
 
     /** Polls squeue until every tracked task has ended; classifies each by its marker. */
-    private void collect(Workload w, Map<String, Placement> tracked, JobMarkers markers, Map<String, String> failures,
-                         List<String> ran) throws IOException, InterruptedException {
-        Map<String, Placement> left = new LinkedHashMap<>(tracked);
+    private void collect(Workload w, Map<JobId, Placement> tracked, JobMarkers markers, Map<JobId, String> failures,
+                         List<JobId> ran) throws IOException, InterruptedException {
+        Map<JobId, Placement> left = new LinkedHashMap<>(tracked);
         int squeueErrors = 0;
         long lastNote = System.nanoTime();
         while (!left.isEmpty()) {
@@ -245,7 +250,7 @@ final class SlurmExecutor implements Executor {
             }
             for (var it = left.entrySet().iterator(); it.hasNext(); ) {
                 var e = it.next();
-                String id = e.getKey();
+                JobId id = e.getKey();
                 Placement p = e.getValue();
                 Slurm.Task t = states.get(p);
                 JobMarkers.Marker m = markers.read(id);
@@ -277,7 +282,7 @@ final class SlurmExecutor implements Executor {
             if (left.isEmpty()) break;
             if (System.nanoTime() - lastNote > 60e9) {
                 w.log().info(String.format("waiting on %d slurm task(s): %s", left.size(), String.join(", ",
-                    left.keySet().stream().limit(4).toList()) + (left.size() > 4 ? ", ..." : "")));
+                    left.keySet().stream().limit(4).map(JobId::toString).toList()) + (left.size() > 4 ? ", ..." : "")));
                 lastNote = System.nanoTime();
             }
             Thread.sleep((long) (options.poll * 1000));
@@ -285,7 +290,7 @@ final class SlurmExecutor implements Executor {
     }
 
     /** The last line of a log saying what went wrong (the last non-blank one). */
-    static String lastLine(Path log) {
+    public static String lastLine(Path log) {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             for (int i = lines.size() - 1; i >= 0; i--) if (!lines.get(i).isBlank()) return lines.get(i).strip();

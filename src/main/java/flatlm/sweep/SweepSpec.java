@@ -1,5 +1,6 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.exec.slurm.SlurmOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 

@@ -1,5 +1,16 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.RunTraining;
+import flatlm.experiment.MeasurementLog;
+import flatlm.experiment.Reproduction;
+import flatlm.experiment.Measurer;
+import flatlm.experiment.ExperimentPlan;
+import flatlm.experiment.RunSpec;
+import flatlm.exec.JobId;
+import flatlm.exec.Jobs;
+import flatlm.exec.Executor;
+import flatlm.exec.Log;
+import flatlm.exec.JobStatus;
 import com.fasterxml.jackson.databind.JsonNode;
 import flatlm.model.MlmModel;
 import flatlm.report.ResultRow;
@@ -116,7 +127,8 @@ public final class Sweep {
 
     Jobs jobs() {
         Jobs jobs = new Jobs();
-        for (RunSpec r : runs) jobs.add(r.id(), r.parent() == null ? List.of() : List.of(r.parent().id()), () -> trainAndMeasure(r));
+        for (RunSpec r : runs)
+            jobs.add(JobId.ofRun(r.id()), r.parent() == null ? List.of() : List.of(JobId.ofRun(r.parent().id())), () -> trainAndMeasure(r));
         return jobs;
     }
 
@@ -180,7 +192,7 @@ public final class Sweep {
     // ------------------------------------------------------------------ running
 
     /** What a sweep did. */
-    public record Summary(List<Measured> rows, int ran, int reused, Map<String, String> failures, double minutes) {}
+    public record Summary(List<Measured> rows, int ran, int reused, Map<JobId, String> failures, double minutes) {}
 
     public Summary run(Executor executor, String how) throws IOException, InterruptedException {
         Files.createDirectories(out);
@@ -192,7 +204,7 @@ public final class Sweep {
         Executor.Result o = executor.run(new SweepWorkload(this));
         o.failures().forEach((job, why) -> log.info("FAILED " + job + ": " + why));
         List<Measured> rows = collect();
-        int ran = (int) o.ran().stream().filter(id -> !completeBefore.contains(id)).count();
+        int ran = (int) o.ran().stream().filter(id -> !completeBefore.contains(id.run())).count();
         int found = o.alreadyDone().size() + (o.ran().size() - ran);
         log.info(String.format("done: %d runs run, %d found done, %d checkpoints measured, %d failure(s)", ran, found, rows.size(),
             o.failures().size()));

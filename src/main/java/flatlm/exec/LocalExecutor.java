@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec;
 
 import java.io.IOException;
 import java.util.List;
@@ -17,10 +17,10 @@ final class LocalExecutor implements Executor {
         Jobs wrapped = new Jobs();
         for (Jobs.Job j : w.jobs().list()) wrapped.add(j.id(), j.after(), () -> markers.run(j, w.key(j.id()), null));
         // done before: still run (every job reuses what it finds), but reported as found done
-        List<String> before = w.jobs().list().stream().map(Jobs.Job::id)
+        List<JobId> before = w.jobs().list().stream().map(Jobs.Job::id)
             .filter(id -> markers.done(id, w.key(id)) && w.resultsPresent(id)).toList();
         Jobs.Outcome o = wrapped.run(workers);
-        List<String> ran = o.done().stream().filter(id -> !before.contains(id)).toList();
+        List<JobId> ran = o.done().stream().filter(id -> !before.contains(id)).toList();
         return new Result(o.failures(), ran, o.done().stream().filter(before::contains).toList());
     }
 }

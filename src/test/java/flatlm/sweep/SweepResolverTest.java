@@ -1,5 +1,6 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.RunSpec;
 import flatlm.util.BadInputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package flatlm.experiment;
+package flatlm.exec.slurm;
 
 import flatlm.util.BadInputException;
 
@@ -62,7 +62,7 @@ public final class SlurmOptions {
     }
 
     /** The #SBATCH lines of a batch script (besides the array, output and job name). */
-    List<String> sbatchLines() {
+    public List<String> sbatchLines() {
         List<String> l = new ArrayList<>();
         if (partition != null) l.add("#SBATCH --partition=" + partition);
         if (time != null) l.add("#SBATCH --time=" + time);

@@ -1,19 +1,24 @@
-package flatlm.experiment;
+package flatlm.sweep;
 
+import flatlm.experiment.RunSpec;
+import flatlm.exec.JobId;
+import flatlm.exec.Jobs;
+import flatlm.exec.Log;
+import flatlm.exec.Workload;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /** A sweep as an {@link Executor} sees it: one job per run; a task rebuilds it from {@code OUT/sweep.json}. */
-final class SweepWorkload implements Workload {
-    static final String KIND = "sweep";
+public final class SweepWorkload implements Workload {
+    public static final String KIND = "sweep";
     private final Sweep sweep;
 
     SweepWorkload(Sweep sweep) {
         this.sweep = sweep;
     }
 
-    static SweepWorkload open(Path out) throws IOException {
+    public static SweepWorkload open(Path out) throws IOException {
         return new SweepWorkload(Sweep.open(out, false));
     }
 
@@ -33,14 +38,14 @@ final class SweepWorkload implements Workload {
     }
 
     @Override
-    public String key(String id) {
-        RunSpec r = sweep.run(id);
-        return r == null ? id : sweep.jobKey(r);
+    public String key(JobId id) {
+        RunSpec r = sweep.run(id.run());
+        return r == null ? id.toString() : sweep.jobKey(r);
     }
 
     @Override
-    public boolean resultsPresent(String id) {
-        RunSpec r = sweep.run(id);
+    public boolean resultsPresent(JobId id) {
+        RunSpec r = sweep.run(id.run());
         try {
             return r != null && sweep.complete(r);
         } catch (IOException e) {
