@@ -263,14 +263,17 @@ class ReproduceCommandTest {
     }
 
     @Test
-    void theQuickAndCpuPresetsValidateAndPlanThreeSeeds() {
+    void theQuickAndCpuPresetsValidateAndPlanFiveSeedsWithLabelNoise() {
         for (String preset : List.of("quick", "cpu")) {
             CliRunner r = CliRunner.run("reproduce", "--preset", preset, "--plan", "--out", "/nonexistent/" + preset);
             assertEquals(0, r.exitCode(), r.err());
-            assertTrue(r.out().contains("pre-training seeds: [1, 2, 3]"), r.out());
+            assertTrue(r.out().contains("pre-training seeds: [1, 2, 3, 4, 5]"), r.out());
             assertTrue(r.out().contains("probe training sizes: [32, 128, 512, 2048] (main 2048)"), r.out());
             // the size experiment's width 64 is the convergence run of the same seed, trained once
-            assertTrue(r.out().contains("trained as convergence/adamw/s3"), r.out());
+            assertTrue(r.out().contains("trained as convergence/adamw/s5"), r.out());
+            // every compared model trains with label noise; exact targets are the noise experiment's control
+            assertTrue(r.out().contains("sampled-labels k=16/adamw lr 0.006"), r.out());
+            assertTrue(r.out().contains("noise/sgd-exact/s5"), r.out());
         }
     }
 
