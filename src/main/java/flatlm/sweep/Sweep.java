@@ -61,6 +61,7 @@ public final class Sweep {
                 layers.add(s.train);
                 RunSpec r = RunSpec.of(s.name, p.label, p.seed, parent, plan.source, layers.toArray(new JsonNode[0]));
                 plan.measure.requireHeldOut(r.config(), plan.source, r.id());
+                requireBuildable(r);
                 RunSpec same = byHash.putIfAbsent(r.hash(), r);
                 if (same != null)
                     throw new BadInputException(plan.source + ": runs " + same.id() + " and " + r.id() + " have the same config (hash "
@@ -69,6 +70,17 @@ public final class Sweep {
                 byId.put(r.id(), r);
                 pointOf.put(r.id(), p);
             }
+    }
+
+    /** Every point is checked before anything of the sweep is written (preset, width, language, device). */
+    private void requireBuildable(RunSpec r) {
+        try {
+            Trainer.requireBuildable(r.config());
+        } catch (BadInputException e) {
+            throw new BadInputException(plan.source + ": run " + r.id() + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new BadInputException(plan.source + ": run " + r.id() + ": " + e.getMessage());
+        }
     }
 
     /** The sweep of a sweep file, for output directory {@code out}. */

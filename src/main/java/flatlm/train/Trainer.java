@@ -97,12 +97,28 @@ public final class Trainer {
         if (!LstmConfig.presets().containsKey(cfg.model.preset)) {
             return new MlmTransformer(modelConfig(cfg, language), cfg.seed, cfg.device);
         }
+        return new MlmLstm(lstmConfig(cfg, language), cfg.seed, cfg.device);
+    }
+
+    /**
+     * Checks what a run of {@code cfg} needs before anything is trained or written: its keys, the
+     * device, the language and the model's shape (a preset that exists, a width the heads divide).
+     * One-line errors; builds no tensor.
+     */
+    public static void requireBuildable(TrainConfig cfg) throws IOException {
+        cfg.validate();
+        Devices.require(cfg.device);
+        Language language = cfg.language.build();
+        if (LstmConfig.presets().containsKey(cfg.model.preset)) lstmConfig(cfg, language);
+        else modelConfig(cfg, language);
+    }
+
+    private static LstmConfig lstmConfig(TrainConfig cfg, Language language) {
         LstmConfig p = LstmConfig.preset(cfg.model.preset, language.vocabulary().size(), language.maxLength());
-        LstmConfig c = new LstmConfig(p.vocabWords(), p.maxLength(),
+        return new LstmConfig(p.vocabWords(), p.maxLength(),
             cfg.model.d != null ? cfg.model.d : p.embed(), cfg.model.d != null ? cfg.model.d : p.hidden(),
             cfg.model.layers != null ? cfg.model.layers : p.layers(), cfg.model.dropout,
             ModelConfig.DType.parse(cfg.model.dtype));
-        return new MlmLstm(c, cfg.seed, cfg.device);
     }
 
     /** The transformer architecture of a config: the preset with its per-field overrides. */

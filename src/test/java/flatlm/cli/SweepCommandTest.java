@@ -127,6 +127,30 @@ class SweepCommandTest {
     }
 
     @Test
+    void everyGridPointIsCheckedBeforeAnythingIsWritten(@TempDir Path dir) throws IOException {
+        // issue 26 item 8: values that only fail when their run would start (preset, width, language, device)
+        String ok = tinySweep("");
+        List<String[]> cases = List.of(
+            new String[] {"model.preset: [nosuchpreset]", "unknown model preset 'nosuchpreset'"},
+            new String[] {"model.d: [33]", "model width d=33 is not divisible by heads"},
+            new String[] {"language.states: [0]", "states must be >= blocks"},
+            new String[] {"device: [cuda]", "this is the CPU build of flatlm"});
+        for (String[] c : cases) {
+            Path f = write(dir, "bad.yaml", ok.replace("optimizer.lr: [1e-3, 3.0e-3]", c[0]));
+            for (boolean plan : new boolean[] {true, false}) {
+                List<String> args = new java.util.ArrayList<>(List.of("sweep", f.toString(), "--out", dir.resolve("o").toString(), "--quiet"));
+                if (plan) args.add("--plan");
+                CliRunner r = CliRunner.run(args.toArray(new String[0]));
+                assertEquals(2, r.exitCode(), c[0] + ": " + r.out() + r.err());
+                assertEquals(1, r.err().strip().lines().count(), r.err());
+                assertTrue(r.err().startsWith("flatlm: error: ") && r.err().contains(c[1]) && r.err().contains("run main/"),
+                    c[1] + " not in: " + r.err());
+                assertFalse(Files.exists(dir.resolve("o")), c[0] + ": nothing written (no jobs/, sweep.log, sweep.csv)");
+            }
+        }
+    }
+
+    @Test
     void theSlurmExecutorWithoutSbatchIsAOneLineError(@TempDir Path dir) throws Exception {
         Path file = write(dir, "t.yaml", tinySweep(""));
         Path empty = Files.createDirectory(dir.resolve("bin"));
