@@ -37,13 +37,8 @@ final class Claims {
 
     static final double PAPER_CONVERGENCE = 1.6, PAPER_SIZE = 10.1, PAPER_SIZE_TRACE = 100 * (19.8 - 12.6) / 19.8,
         PAPER_ADVERSARIAL = 6.8, PAPER_ADVERSARIAL_TRACE = 100 * (19.34 - 8.01) / 8.01, PAPER_LOOKUP = 18.7;
-    /**
-     * |ΔKL| (nats) of the compared checkpoints above which a comparison is flagged as not at equal
-     * loss. From the measured label-noise floors (BENCHMARKS.md, "Label-noise floor"): the stationary
-     * KL of the dial levels the presets compare lies ≤ 0.0011 above exact targets', one checkpoint's KL
-     * fluctuates with s.d. ≤ 0.0006 (a difference ≤ 0.0009), and one sampled label (k = 1) sits 0.0034
-     * above: 0.002 keeps the former and flags the latter.
-     */
+    /** |ΔKL| (nats) flagged as not at equal loss: the dial levels the presets compare sit ≤ 0.0011 above exact
+     *  targets, one checkpoint's KL has s.d. ≤ 0.0006, k = 1 sits 0.0034 above (BENCHMARKS.md, "Label-noise floor"). */
     static final double KL_TOLERANCE = 0.002;
     static final String NOT_AT_EQUAL_LOSS = "not at equal loss";
     /** The natural algorithms, each compared with "adversarial-" + itself ("adversarial" for standard). */
