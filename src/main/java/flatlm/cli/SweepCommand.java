@@ -1,6 +1,8 @@
 package flatlm.cli;
 
 import flatlm.sweep.Sweep;
+import flatlm.sweep.SweepPlan;
+import flatlm.sweep.SweepResolver;
 import flatlm.util.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,9 +51,9 @@ public final class SweepCommand implements Callable<Integer> {
         if (Files.isDirectory(target))
             throw new BadInputException(target + " is a directory, not a sweep file (sweep --status " + target + " shows a sweep's state)");
         if (!Files.isRegularFile(target)) throw new BadInputException(target + ": no such sweep file");
-        Sweep probe = Sweep.load(target, Path.of("."), true);
-        Path dir = out != null ? out : Path.of("runs", "sweep-" + probe.plan().name);
-        Sweep sweep = Sweep.load(target, dir, quiet || planOnly || status);
+        SweepPlan plan = SweepResolver.load(target);
+        Path dir = out != null ? out : Path.of("runs", "sweep-" + plan.name);
+        Sweep sweep = Sweep.load(plan, dir, quiet || planOnly || status);
         if (status) {
             if (!Files.isRegularFile(dir.resolve(Sweep.PLAN_FILE))) throw new BadInputException(dir + ": not a sweep directory (never run)");
             System.out.print(Sweep.open(dir, true).status());

@@ -61,7 +61,6 @@ public final class Sweep {
                 layers.add(s.train);
                 RunSpec r = RunSpec.of(s.name, p.label, p.seed, parent, plan.source, layers.toArray(new JsonNode[0]));
                 plan.measure.requireHeldOut(r.config(), plan.source, r.id());
-                requireBuildable(r);
                 RunSpec same = byHash.putIfAbsent(r.hash(), r);
                 if (same != null)
                     throw new BadInputException(plan.source + ": runs " + same.id() + " and " + r.id() + " have the same config (hash "
@@ -72,7 +71,11 @@ public final class Sweep {
             }
     }
 
-    /** Every point is checked before anything of the sweep is written (preset, width, language, device). */
+    /** Checks every run of a new sweep before anything of it is written (preset, width, language, device). */
+    private void requireBuildable() {
+        for (RunSpec r : runs) requireBuildable(r);
+    }
+
     private void requireBuildable(RunSpec r) {
         try {
             Trainer.requireBuildable(r.config());
@@ -85,7 +88,17 @@ public final class Sweep {
 
     /** The sweep of a sweep file, for output directory {@code out}. */
     public static Sweep load(Path file, Path out, boolean quiet) throws IOException {
-        return new Sweep(SweepResolver.load(file), out, quiet);
+        return load(SweepResolver.load(file), out, quiet);
+    }
+
+    /**
+     * A new sweep of a resolved sweep file, every run checked first (the driver's path; Slurm tasks
+     * and {@code --status} {@link #open} what the driver checked and wrote).
+     */
+    public static Sweep load(SweepPlan plan, Path out, boolean quiet) {
+        Sweep s = new Sweep(plan, out, quiet);
+        s.requireBuildable();
+        return s;
     }
 
     /** The sweep as its driver wrote it into {@code out} (what Slurm tasks and {@code --status} read). */

@@ -28,13 +28,13 @@ import java.util.Set;
  * A sweep file → a {@link SweepPlan}, with one-line errors naming the file and the key: unknown
  * keys, empty grids, values of the wrong type, continuations of stages that do not exist.
  */
-final class SweepResolver {
+public final class SweepResolver {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     static final String MAIN = "main";
 
     private SweepResolver() {}
 
-    static SweepPlan load(Path file) throws IOException {
+    public static SweepPlan load(Path file) throws IOException {
         String src = file.toString();
         SweepSpec spec = Configs.bind(Configs.readTree(file), SweepSpec.class, src);
         return resolve(spec, src, file.toAbsolutePath().getParent());
