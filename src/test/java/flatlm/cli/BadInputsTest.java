@@ -29,9 +29,6 @@ class BadInputsTest {
         run = TinyRun.train(tmp.resolve("run"), 20);
     }
 
-    private static String[] cat(String[]... parts) {
-        return Stream.of(parts).flatMap(Stream::of).toArray(String[]::new);
-    }
 
     static String assertOneLineError(CliRunner r, String... fragments) {
         assertEquals(2, r.exitCode(), r.err());
@@ -48,7 +45,7 @@ class BadInputsTest {
     @Test
     void cudaOnTheCpuBuildSaysTheGpuBuildIsAbsentAndHowToGetIt() {
         Path out = tmp.resolve("cuda");
-        assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "10", "--device", "cuda"}, TINY)),
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "10", "--device", "cuda"}, TINY)),
             "device cuda", "CPU build", "pytorch-gpu");
     }
 
@@ -119,16 +116,16 @@ class BadInputsTest {
         Path in = dir.resolve("s.jsonl");
         Files.writeString(in, "[\"(\", \")\"]\n\n[\"(\", \")\"]\n");
         String[] lang = {"lang", "conditionals", "--lang", "dyck", "--n", "2", "--in", in.toString(), "--out"};
-        assertOneLineError(CliRunner.run(cat(lang, new String[] {dir.resolve("c.jsonl").toString()})), "s.jsonl:2", "blank line");
+        assertOneLineError(CliRunner.run(CliRunner.cat(lang, new String[] {dir.resolve("c.jsonl").toString()})), "s.jsonl:2", "blank line");
         assertFalse(Files.exists(dir.resolve("c.jsonl")));
 
         String sentences = "[\"(\", \")\"]\n";
         Files.writeString(in, sentences);
-        assertOneLineError(CliRunner.run(cat(lang, new String[] {in.toString()})), "is the --in file");
+        assertOneLineError(CliRunner.run(CliRunner.cat(lang, new String[] {in.toString()})), "is the --in file");
         assertEquals(sentences, Files.readString(in), "the input is not replaced");
 
         Path sub = Files.createDirectories(dir.resolve("sub"));
-        assertOneLineError(CliRunner.run(cat(lang, new String[] {sub.toString()})), "--out " + sub + " is a directory");
+        assertOneLineError(CliRunner.run(CliRunner.cat(lang, new String[] {sub.toString()})), "--out " + sub + " is a directory");
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of("s.jsonl", "sub"), s.map(p -> p.getFileName().toString()).sorted().toList(), "no .partial left behind");
         }
@@ -141,7 +138,7 @@ class BadInputsTest {
         CliRunner finalLayer = CliRunner.run(probe);
         assertEquals(0, finalLayer.exitCode(), finalLayer.err());
         byte[] paper = Files.readAllBytes(run.resolve("downstream/probe-hmm-3.csv"));
-        CliRunner layer1 = CliRunner.run(cat(probe, new String[] {"--layer", "1", "--read", "masked"}));
+        CliRunner layer1 = CliRunner.run(CliRunner.cat(probe, new String[] {"--layer", "1", "--read", "masked"}));
         assertEquals(0, layer1.exitCode(), layer1.err());
         assertEquals(new String(paper), Files.readString(run.resolve("downstream/probe-hmm-3.csv")), "the final-layer table is kept");
         List<String> csv = Files.readAllLines(run.resolve("downstream/probe-hmm-3-layer1-masked.csv"));

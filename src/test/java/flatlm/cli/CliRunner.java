@@ -6,6 +6,11 @@ import java.nio.charset.StandardCharsets;
 
 /** Runs the CLI in-process and captures what it prints. */
 record CliRunner(int exitCode, String out, String err) {
+    /** The arguments of several arrays, in order (a command's shared flags and its own). */
+    static String[] cat(String[]... parts) {
+        return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
+    }
+
     static synchronized CliRunner run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;

@@ -31,9 +31,6 @@ class DownstreamCommandsTest {
         run = TinyRun.train(tmp.resolve("run"), 20);
     }
 
-    private static String[] cat(String[]... parts) {
-        return java.util.Arrays.stream(parts).flatMap(java.util.Arrays::stream).toArray(String[]::new);
-    }
 
     private static void assertOneLineError(CliRunner r, String... fragments) {
         assertEquals(2, r.exitCode(), r.err());
@@ -46,7 +43,7 @@ class DownstreamCommandsTest {
     @Test
     void probeOfACheckpointPrintsAccuracyAndWritesJson() throws Exception {
         Path out = tmp.resolve("probe.json");
-        CliRunner r = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json",
+        CliRunner r = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json",
             "--out", out.toString()}, SMALL));
         assertEquals(0, r.exitCode(), r.err());
         JsonNode j = JSON.readTree(r.out());
@@ -59,10 +56,10 @@ class DownstreamCommandsTest {
         assertTrue(j.get("accuracy_std").asDouble() >= 0);
         assertTrue(j.has("bayes_accuracy_mean"));
         assertEquals(acc, JSON.readTree(Files.readString(out)).get("accuracy_mean").asDouble());
-        CliRunner again = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json"}, SMALL));
+        CliRunner again = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json"}, SMALL));
         assertEquals(acc, JSON.readTree(again.out()).get("accuracy_mean").asDouble(), 0.0, "same seed, same result");
 
-        CliRunner text = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6",
+        CliRunner text = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6",
             "--solver", "adamw", "--epochs", "2", "--project", "16"}, SMALL));
         assertEquals(0, text.exitCode(), text.err());
         assertTrue(text.out().contains("accuracy ") && text.out().contains("±") && text.out().contains("AdamW")
@@ -71,7 +68,7 @@ class DownstreamCommandsTest {
 
     @Test
     void probeOfEveryCheckpointWritesATable() throws Exception {
-        CliRunner r = CliRunner.run(cat(new String[] {"probe", "--checkpoints", run.toString(), "--task", "hmm:6"}, SMALL));
+        CliRunner r = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoints", run.toString(), "--task", "hmm:6"}, SMALL));
         assertEquals(0, r.exitCode(), r.err());
         Path csv = run.resolve("downstream/probe-hmm-6.csv");
         List<String> lines = Files.readAllLines(csv);
@@ -98,20 +95,20 @@ class DownstreamCommandsTest {
 
     @Test
     void lookupOfALanguage() throws Exception {
-        CliRunner r = CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:6", "--json"}, HMM, SMALL));
+        CliRunner r = CliRunner.run(CliRunner.cat(new String[] {"lookup", "--task", "hmm:6", "--json"}, HMM, SMALL));
         assertEquals(0, r.exitCode(), r.err());
         JsonNode j = JSON.readTree(r.out());
         assertEquals("lookup", j.get("method").asText());
         assertEquals(7 * 8, j.get("dimension").asInt());
         assertEquals("hmm", j.get("language").get("kind").asText());
-        CliRunner text = CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:6"}, HMM, SMALL));
+        CliRunner text = CliRunner.run(CliRunner.cat(new String[] {"lookup", "--task", "hmm:6"}, HMM, SMALL));
         assertEquals(0, text.exitCode(), text.err());
         assertTrue(text.out().contains("exact conditionals") && text.out().contains("bayes"), text.out());
     }
 
     @Test
     void probeOfEveryLayerPrintsATableAndJson() throws Exception {
-        CliRunner r = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all",
+        CliRunner r = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all",
             "--json"}, SMALL));
         assertEquals(0, r.exitCode(), r.err());
         JsonNode j = JSON.readTree(r.out());
@@ -126,24 +123,24 @@ class DownstreamCommandsTest {
             assertTrue(l.get("result").get("cross_entropy_mean").asDouble() > 0, l.toString());
         }
         // the last layer is the default probe, exactly
-        CliRunner fin = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json"}, SMALL));
+        CliRunner fin = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json"}, SMALL));
         assertEquals(JSON.readTree(fin.out()).get("accuracy_mean").asDouble(),
             layers.get(2).get("result").get("accuracy_mean").asDouble(), 0.0);
-        CliRunner three = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json",
+        CliRunner three = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--json",
             "--layer", "2"}, SMALL));
         assertEquals(JSON.readTree(fin.out()).get("seeds"), JSON.readTree(three.out()).get("seeds"));
 
-        CliRunner text = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all",
+        CliRunner text = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all",
             "--read", "masked"}, SMALL));
         assertEquals(0, text.exitCode(), text.err());
         assertTrue(text.out().contains("block 1") && text.out().contains("probe CE") && text.out().contains("masked")
             && text.out().contains("bayes"), text.out());
-        CliRunner one = CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "1",
+        CliRunner one = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "1",
             "--read", "masked"}, SMALL));
         assertEquals(0, one.exitCode(), one.err());
         assertTrue(one.out().contains("layer 1 (block 1) state at word 6 masked"), one.out());
 
-        CliRunner lookup = CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:6", "--read", "masked", "--json"}, HMM, SMALL));
+        CliRunner lookup = CliRunner.run(CliRunner.cat(new String[] {"lookup", "--task", "hmm:6", "--read", "masked", "--json"}, HMM, SMALL));
         assertEquals(0, lookup.exitCode(), lookup.err());
         assertEquals(16, JSON.readTree(lookup.out()).get("dimension").asInt());
     }
@@ -159,13 +156,13 @@ class DownstreamCommandsTest {
         assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--layer", "all", "--read", "foo"),
             "--read", "foo");
         assertOneLineError(CliRunner.run("probe", "--checkpoints", run.toString(), "--task", "hmm:6", "--layer", "all"), "--layer all");
-        assertOneLineError(CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:6", "--layer", "2"}, HMM)), "no layers");
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"lookup", "--task", "hmm:6", "--layer", "2"}, HMM)), "no layers");
         // an LSTM has no final LayerNorm: embedding, lstm 1 .. lstm L
         Path lstm = tmp.resolve("lstm");
         flatlm.train.TrainConfig c = TinyRun.config(10);
         c.model.preset = "lstm-tiny";
         flatlm.train.Trainer.start(c, lstm).run(0, null);
-        CliRunner ok = CliRunner.run(cat(new String[] {"probe", "--checkpoint", lstm.toString(), "--task", "hmm:6", "--layer", "all",
+        CliRunner ok = CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", lstm.toString(), "--task", "hmm:6", "--layer", "all",
             "--json"}, SMALL));
         assertEquals(0, ok.exitCode(), ok.err());
         int n = JSON.readTree(ok.out()).get("layers").size();
@@ -186,8 +183,8 @@ class DownstreamCommandsTest {
             "missing");
         assertOneLineError(CliRunner.run("probe", "--task", "hmm:6"), "--checkpoint");
         assertOneLineError(CliRunner.run("lookup", "--lang", "dyck", "--n", "4", "--task", "dyck"), "dyck");
-        assertOneLineError(CliRunner.run(cat(new String[] {"lookup", "--task", "pcfg:B"}, HMM)), "pcfg:B");
-        assertOneLineError(CliRunner.run(cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6",
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"lookup", "--task", "pcfg:B"}, HMM)), "pcfg:B");
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"probe", "--checkpoint", run.toString(), "--task", "hmm:6",
             "--solver", "sgd"})), "sgd");
 
         // a corrupt checkpoint
@@ -198,13 +195,13 @@ class DownstreamCommandsTest {
 
         // --language of another language than the checkpoint's
         Path other = tmp.resolve("other-lang");
-        CliRunner g = CliRunner.run(cat(new String[] {"lang", "generate", "--sentences", "10", "--seed", "1", "--out",
+        CliRunner g = CliRunner.run(CliRunner.cat(new String[] {"lang", "generate", "--sentences", "10", "--seed", "1", "--out",
             other.toString(), "--language-seed", "2"}, HMM));
         assertEquals(0, g.exitCode(), g.err());
         assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--language",
             other.toString()), "not the language");
         Path same = tmp.resolve("same-lang");
-        CliRunner g2 = CliRunner.run(cat(new String[] {"lang", "generate", "--sentences", "10", "--seed", "1", "--out",
+        CliRunner g2 = CliRunner.run(CliRunner.cat(new String[] {"lang", "generate", "--sentences", "10", "--seed", "1", "--out",
             same.toString()}, HMM));
         assertEquals(0, g2.exitCode(), g2.err());
         CliRunner ok = CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:6", "--language",

@@ -39,9 +39,6 @@ class InputErrorsTest {
         run = TinyRun.train(tmp.resolve("run"), 10);
     }
 
-    private static String[] cat(String[]... parts) {
-        return Stream.of(parts).flatMap(Stream::of).toArray(String[]::new);
-    }
 
     private static String assertOneLineError(CliRunner r, String... fragments) {
         assertEquals(2, r.exitCode(), r.err());
@@ -78,7 +75,7 @@ class InputErrorsTest {
     @Test
     void stopAtMustBeAStepOfTheRun() throws Exception {
         Path out = tmp.resolve("stop");
-        assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "20", "--stop-at", "-1"},
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "20", "--stop-at", "-1"},
             TINY)), "--stop-at", "-1");
         assertFalse(Files.exists(out));
         Map<Path, String> before = snapshot(run);
@@ -91,11 +88,11 @@ class InputErrorsTest {
         Path out = tmp.resolve("frac");
         Path yaml = tmp.resolve("frac.yaml");
         Files.writeString(yaml, "steps: 20.5\n");
-        assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", out.toString(), "--config", yaml.toString()}, TINY)),
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"pretrain", "--out", out.toString(), "--config", yaml.toString()}, TINY)),
             yaml.toString(), "'steps'", "20.5");
         Path json = tmp.resolve("frac.json");
         Files.writeString(json, "{\"steps\": 20.5}");
-        assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", out.toString(), "--config", json.toString()}, TINY)),
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"pretrain", "--out", out.toString(), "--config", json.toString()}, TINY)),
             json.toString(), "'steps'", "20.5");
         assertFalse(Files.exists(out));
         CliRunner whole = CliRunner.run("pretrain", "--print-config", "--steps", "2e3");
@@ -106,9 +103,9 @@ class InputErrorsTest {
     @Test
     void aFractionalFlagIsAnError() {
         Path out = tmp.resolve("flag");
-        assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "20"}, TINY,
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "20"}, TINY,
             new String[] {"--seed", "2.5"})), "'seed'", "2.5");
-        String[] args = cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "20"}, TINY);
+        String[] args = CliRunner.cat(new String[] {"pretrain", "--out", out.toString(), "--steps", "20"}, TINY);
         args[List.of(args).indexOf("--batch-size") + 1] = "3.9";
         assertOneLineError(CliRunner.run(args), "'batchSize'", "3.9");
         assertFalse(Files.exists(out));
@@ -119,7 +116,7 @@ class InputErrorsTest {
         Path out = tmp.resolve("dup");
         Path yaml = tmp.resolve("dup.yaml");
         Files.writeString(yaml, "steps: 20\noptimizer:\n  lr: 0.01\n  lr: 0.02\n");
-        assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", out.toString(), "--config", yaml.toString()}, TINY)),
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"pretrain", "--out", out.toString(), "--config", yaml.toString()}, TINY)),
             yaml + ":4:", "'lr'");
         assertFalse(Files.exists(out));
     }
@@ -128,10 +125,10 @@ class InputErrorsTest {
     void moreThreadsThanCoresIsAWarning() {
         int cores = Runtime.getRuntime().availableProcessors();
         int threads = cores + 7;
-        CliRunner r = CliRunner.run(cat(new String[] {"lang", "stats", "--sentences", "50", "--threads", Integer.toString(threads)}, HMM));
+        CliRunner r = CliRunner.run(CliRunner.cat(new String[] {"lang", "stats", "--sentences", "50", "--threads", Integer.toString(threads)}, HMM));
         assertEquals(0, r.exitCode(), r.err());
         assertTrue(r.err().contains("flatlm: warning: " + threads + " threads") && r.err().contains(cores + " core"), r.err());
-        CliRunner fine = CliRunner.run(cat(new String[] {"lang", "stats", "--sentences", "50", "--threads", "1"}, HMM));
+        CliRunner fine = CliRunner.run(CliRunner.cat(new String[] {"lang", "stats", "--sentences", "50", "--threads", "1"}, HMM));
         assertEquals(0, fine.exitCode(), fine.err());
         assertFalse(fine.err().contains("warning"), fine.err());
     }
@@ -145,7 +142,7 @@ class InputErrorsTest {
         assertOneLineError(CliRunner.run("reproduce", "--preset", "tiny", "--out", file.toString(), "--quiet"),
             "--out " + file + " is a file, not a directory");
         assertOneLineError(CliRunner.run("dyck", "--n", "4", "--out", file.toString()), "--out " + file + " is a file, not a directory");
-        assertOneLineError(CliRunner.run(cat(new String[] {"pretrain", "--out", file.toString()}, TINY)),
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"pretrain", "--out", file.toString()}, TINY)),
             "--out " + file + " is a file, not a directory");
         assertEquals("keep me", Files.readString(file));
     }
@@ -154,7 +151,7 @@ class InputErrorsTest {
     void aFullDiskNamesTheFile() {
         Path full = Path.of("/dev/full"); // Linux: every write fails with ENOSPC, "No space left on device"
         assumeTrue(Files.exists(full), "needs /dev/full");
-        assertOneLineError(CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:6", "--train", "40", "--test", "20", "--seeds", "1",
+        assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"lookup", "--task", "hmm:6", "--train", "40", "--test", "20", "--seeds", "1",
             "--out", full.toString()}, HMM)), full.toString(), "No space left on device");
     }
 
@@ -166,7 +163,7 @@ class InputErrorsTest {
 
     @Test
     void theTaskHintListsEveryPosition() {
-        String last = assertOneLineError(CliRunner.run(cat(new String[] {"lookup", "--task", "hmm:9"}, HMM)), "hmm:9", "hmm:0 … hmm:6");
+        String last = assertOneLineError(CliRunner.run(CliRunner.cat(new String[] {"lookup", "--task", "hmm:9"}, HMM)), "hmm:9", "hmm:0 … hmm:6");
         assertFalse(last.contains("hmm:7"), last);
         assertOneLineError(CliRunner.run("probe", "--checkpoint", run.toString(), "--task", "hmm:x"), "hmm:0 … hmm:6");
     }
