@@ -20,8 +20,10 @@ import java.util.concurrent.Callable;
         "Finished runs are found by the hash of their config and reused: an interrupted reproduction resumes where it "
         + "stopped (a half-trained run continues from its last checkpoint). Independent runs go in parallel up to --jobs.",
         "Presets (experiments/*.yaml): tiny (every code path, ~1 min), quick (the reproduction on a 2-core laptop: a "
-        + "24-state HMM with downstream headroom, 3 pre-training seeds, ~30 min), cpu (the same design on a random "
-        + "PCFG, longer runs, ~1 hour), paper (the paper's sizes and steps, for GPUs: use --plan).",
+        + "24-state HMM with downstream headroom, 5 pre-training seeds, ~45 min), cpu (the same design on a random "
+        + "PCFG, longer runs, ~4 hours), paper (the paper's sizes and steps, for GPUs: use --plan).",
+        "Replication: --seeds 6,7,8,9,10 reruns a preset with other pre-training seeds, --language-seed 2 on another "
+        + "draw of its language (same shape); give each its own --out.",
         "Example: flatlm reproduce --preset quick --out runs/quick"})
 public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "quick", description = "tiny, quick, cpu, paper or lm (the causal-lm language), or a YAML file of the same "
@@ -30,6 +32,14 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output directory (default: runs/reproduce-PRESET).")
     Path out;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "S", description = "Pre-training seeds instead of the preset's "
+        + "(e.g. 6,7,8,9,10: a replication with a disjoint set).")
+    java.util.List<Long> seeds;
+
+    @Option(names = "--language-seed", paramLabel = "N", description = "The seed of the language instead of the preset's: "
+        + "another draw of a language of the same shape (HMM, random PCFG, random LM).")
+    Long languageSeed;
 
     @picocli.CommandLine.Mixin
     ExecutorOptions exec = new ExecutorOptions();
@@ -43,7 +53,7 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExperimentPlan plan = Reproduction.load(preset);
+        ExperimentPlan plan = Reproduction.load(preset).withSeeds(seeds, languageSeed);
         Path dir = out != null ? out : Path.of("runs", "reproduce-" + plan.name);
         Io.requireDirectoryOrAbsent(dir, "--out");
         Reproduction r = new Reproduction(plan, dir, quiet);

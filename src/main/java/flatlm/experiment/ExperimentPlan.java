@@ -259,6 +259,16 @@ public final class ExperimentPlan {
         return all.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /**
+     * The plan with other pre-training seeds and/or another language seed (null keeps the plan's),
+     * validated again: a replication of the same design on new draws.
+     */
+    public ExperimentPlan withSeeds(List<Long> pretrainingSeeds, Long languageSeed) {
+        if (pretrainingSeeds != null) seeds = new ArrayList<>(pretrainingSeeds);
+        if (languageSeed != null) language.seed = languageSeed;
+        return validate(pretrainingSeeds != null ? "--seeds" : "--language-seed");
+    }
+
     /** One-line errors for values no run could use. */
     public ExperimentPlan validate(String source) {
         if (!(saturationKl > 0)) throw new BadInputException(source + ": saturationKl must be positive, got " + saturationKl);

@@ -272,8 +272,26 @@ class ReproduceCommandTest {
             // the size experiment's width 64 is the convergence run of the same seed, trained once
             assertTrue(r.out().contains("trained as convergence/adamw/s5"), r.out());
             // every compared model trains with label noise; exact targets are the noise experiment's control
-            assertTrue(r.out().contains("sampled-labels k=16/adamw lr 0.006"), r.out());
+            // (k = 256 on quick, where smaller k slowed AdamW pre-training past the budget; cpu keeps k = 16)
+            assertTrue(r.out().contains("sampled-labels k=" + (preset.equals("quick") ? 256 : 16) + "/adamw lr 0.006"), r.out());
             assertTrue(r.out().contains("noise/sgd-exact/s5"), r.out());
+        }
+    }
+
+    @Test
+    void seedsAndLanguageSeedReplicateAPresetOnNewDraws() {
+        CliRunner r = CliRunner.run("reproduce", "--preset", "quick", "--plan", "--seeds", "6,7,8,9,10", "--language-seed", "2",
+            "--out", "/nonexistent/quick");
+        assertEquals(0, r.exitCode(), r.err());
+        assertTrue(r.out().contains("pre-training seeds: [6, 7, 8, 9, 10]"), r.out());
+        assertTrue(r.out().contains("alpha 0.1, seed 2;"), r.out());
+        assertTrue(r.out().contains("noise/sgd-exact/s10"), r.out());
+        assertFalse(r.out().contains("/s1 "), r.out());
+        for (String bad : List.of("3,3", "0")) {
+            r = CliRunner.run("reproduce", "--preset", "quick", "--plan", "--seeds", bad);
+            assertEquals(2, r.exitCode(), bad);
+            assertTrue(r.err().startsWith("flatlm: error: --seeds"), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
         }
     }
 
