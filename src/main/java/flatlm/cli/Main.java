@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
     description = "Languages with exact masked-LM conditionals, pre-training to saturation, "
         + "downstream transfer and flatness (Liu et al., ICML 2023, at laptop scale).",
     subcommands = {LangCommand.class, LmCommand.class, PretrainCommand.class, EvalLossCommand.class, ProbeCommand.class, FinetuneCommand.class, PruneCommand.class,
-        LookupCommand.class, BenchCommand.class, DyckCommand.class, FlatnessCommand.class, EmbedCommand.class, ReproduceCommand.class, SweepCommand.class, ReportCommand.class, TaskCommand.class, CommandLine.HelpCommand.class})
+        LookupCommand.class, BenchCommand.class, DyckCommand.class, FlatnessCommand.class, EmbedCommand.class, ReproduceCommand.class, SweepCommand.class, ReportCommand.class, CompareCommand.class, TaskCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     /** Exit code for bad input (malformed file, bad option value). */
     public static final int EXIT_BAD_INPUT = 2;
