@@ -202,10 +202,22 @@ public final class ExperimentPlan {
     public static final class Size {
         /** Pretrain keys shared by the sizes (over {@code train}). */
         public ObjectNode train = JsonNodeFactory.instance.objectNode();
-        /** Per size: model keys (d, heads, layers, dInter). */
+        /**
+         * Per size: model keys (d, heads, layers, dInter), and optionally {@code train:} pretrain keys of
+         * that size alone (e.g. {@code {steps: 20000}}: the claim compares saturated models, not equal steps).
+         */
         public List<ObjectNode> sizes = new ArrayList<>();
         /** The large architecture (d, heads, layers, dInter); its width a multiple of every size's. */
         public Map<String, Integer> embedInto = new LinkedHashMap<>();
+
+        static final String TRAIN = "train";
+
+        /** A size's model keys (its entry without {@code train}). */
+        ObjectNode model(ObjectNode size) {
+            ObjectNode m = size.deepCopy();
+            m.remove(TRAIN);
+            return m;
+        }
     }
 
     /** Experiment 3: continuations of the convergence run's last AdamW checkpoint, one per algorithm. */
@@ -278,6 +290,9 @@ public final class ExperimentPlan {
         for (long s : seeds) RunSpec.requirePretrainingSeed(source + ": seeds", s);
         measure.validate(source, false);
         if (size != null && size.sizes.isEmpty()) throw new BadInputException(source + ": size.sizes is empty");
+        if (size != null) for (ObjectNode sz : size.sizes)
+            if (sz.has(Size.TRAIN) && !sz.get(Size.TRAIN).isObject())
+                throw new BadInputException(source + ": size.sizes: 'train' of width " + sz.path("d").asText("?") + " must be a map of pretrain keys");
         if (size != null) for (String k : List.of("d", "heads", "layers", "dInter"))
             if (!size.embedInto.containsKey(k)) throw new BadInputException(source + ": size.embedInto needs '" + k + "'");
         if (pruning != null) for (double s : pruning.sparsities)

@@ -137,8 +137,10 @@ public final class Reproduction {
             }
             if (plan.size != null) {
                 for (ObjectNode sz : plan.size.sizes) {
-                    ObjectNode layer = JsonNodeFactory.instance.objectNode();
-                    layer.set("model", sz);
+                    // a size's own pretrain keys (e.g. more steps for a narrow width to reach saturation) over size.train
+                    ObjectNode layer = sz.has(ExperimentPlan.Size.TRAIN) ? ((ObjectNode) sz.get(ExperimentPlan.Size.TRAIN)).deepCopy()
+                        : JsonNodeFactory.instance.objectNode();
+                    layer.set("model", plan.size.model(sz));
                     add(RunSpec.of(Experiment.SIZE.id(), "d" + sz.path("d").asInt(), seed, null, src, languageLayer(), plan.train, plan.size.train,
                         layer));
                 }

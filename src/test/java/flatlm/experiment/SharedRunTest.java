@@ -62,4 +62,23 @@ class SharedRunTest {
         assertTrue(Files.readString(d32.dir(dir).resolve(MeasurementLog.FILE)).contains("\"code\":\""));
         assertTrue(Files.readString(r.trainingDir(d32).resolve(Reproduction.DONE)).contains("\"format\""));
     }
+
+    @Test
+    void aSizeMayTrainLongerThanTheOthersAndStopsSharingTheConvergenceRun(@TempDir Path dir) throws Exception {
+        ExperimentPlan p = plan();
+        ObjectNode narrow = p.size.sizes.get(0).deepCopy();
+        narrow.set("train", JSON.createObjectNode().put("steps", 80));
+        p.size.sizes = List.of(narrow, p.size.sizes.get(1));
+        Reproduction r = new Reproduction(p.validate("test"), dir, true);
+        RunSpec conv = r.runs().get(0), d16 = r.runs().get(1), d32 = r.runs().get(2);
+        assertEquals("size/d16/s1", d16.id());
+        assertEquals(80, d16.config().steps, "the size's own steps");
+        assertEquals(conv.config().steps, d32.config().steps);
+        assertEquals(16, (int) d16.config().model.d, "the train block is not a model key");
+        assertEquals(conv.hash(), d32.hash(), "the other width still shares the convergence run");
+
+        narrow.set("train", JSON.getNodeFactory().textNode("long"));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(flatlm.util.BadInputException.class, () -> p.validate("test"));
+        assertTrue(e.getMessage().contains("'train' of width 16 must be a map"), e.getMessage());
+    }
 }
