@@ -97,15 +97,21 @@ public final class Replication {
             Estimate e = r.any();
             Boolean ok = r.agree();
             if (ok != null) { comparable++; if (ok) agree++; }
-            if (r.a() != null && r.b() != null) { both++; if (r.a().verdict().equals(r.b().verdict())) sameVerdict++; }
+            if (r.a() != null && r.b() != null) { both++; if (kind(r.a().verdict()).equals(kind(r.b().verdict()))) sameVerdict++; }
             s.append("| ").append(e.claim()).append(e.task().isEmpty() ? "" : " (" + e.task() + ")").append(" | ")
                 .append(r.a() == null ? "absent" : r.a().text()).append(" | ").append(r.b() == null ? "absent" : r.b().text()).append(" | ")
                 .append(Fmt.signed(r.difference(), 2)).append(" | ").append(Fmt.f(r.band(), 2)).append(" | ")
                 .append(ok == null ? "not comparable" : ok ? "yes" : "**no**").append(" | ")
                 .append(r.a() == null ? Fmt.NA : r.a().verdict()).append(" | ").append(r.b() == null ? Fmt.NA : r.b().verdict()).append(" |\n");
         }
-        return s.append(String.format(java.util.Locale.ROOT, "%nagree within 2·√(se_a² + se_b²): %d of %d comparable claims; same verdict: %d of %d%n",
+        return s.append(String.format(java.util.Locale.ROOT, "%nagree within 2·√(se_a² + se_b²): %d of %d comparable claims; same verdict (its parenthesis aside): %d of %d%n",
             agree, comparable, sameVerdict, both)).toString();
+    }
+
+    /** The verdict without its parenthesis ("did not hold (mde80 0.3 points ...)" → "did not hold"). */
+    static String kind(String verdict) {
+        int i = verdict.indexOf(" (");
+        return i < 0 ? verdict : verdict.substring(0, i);
     }
 
     private static double num(String s) {
