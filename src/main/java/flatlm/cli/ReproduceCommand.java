@@ -53,7 +53,7 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ExperimentPlan plan = Reproduction.load(preset).withSeeds(seeds, languageSeed);
+        ExperimentPlan plan = Reproduction.load(preset).reseed(seeds, languageSeed);
         Path dir = out != null ? out : Path.of("runs", "reproduce-" + plan.name);
         Io.requireDirectoryOrAbsent(dir, "--out");
         Reproduction r = new Reproduction(plan, dir, quiet);

@@ -272,10 +272,10 @@ public final class ExperimentPlan {
     }
 
     /**
-     * The plan with other pre-training seeds and/or another language seed (null keeps the plan's),
-     * validated again: a replication of the same design on new draws.
+     * Replaces the pre-training seeds and/or the language seed (null keeps the plan's) and validates
+     * again: a replication of the same design on new draws. Returns this plan.
      */
-    public ExperimentPlan withSeeds(List<Long> pretrainingSeeds, Long languageSeed) {
+    public ExperimentPlan reseed(List<Long> pretrainingSeeds, Long languageSeed) {
         if (pretrainingSeeds != null) seeds = new ArrayList<>(pretrainingSeeds);
         if (languageSeed != null) language.seed = languageSeed;
         return validate(pretrainingSeeds != null ? "--seeds" : "--language-seed");
